@@ -1,0 +1,165 @@
+// Package app is the composition root: it builds every component from the configuration, runs
+// them, and stops them in order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"visio/internal/api"
+	"visio/internal/config"
+	"visio/internal/room"
+	"visio/internal/sfu"
+	"visio/internal/signal"
+	"visio/web"
+)
+
+// App is a running visio service.
+type App struct {
+	cfg    config.Config
+	log    *slog.Logger
+	engine *sfu.Engine
+	hub    *signal.Hub
+	http   *http.Server
+	ln     net.Listener
+}
+
+// New builds the service and opens its ports. Call Run to serve.
+func New(cfg config.Config, log *slog.Logger) (*App, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	engine, err := sfu.NewEngine(sfu.Config{
+		UDPPort:         cfg.Media.UDPPort,
+		PublicIPs:       cfg.Media.PublicIPs,
+		IncludeLoopback: cfg.Media.IncludeLoopback,
+		LoopbackOnly:    cfg.Media.LoopbackOnly,
+	}, sfu.NewMetrics(reg), log.With("component", "sfu"))
+	if err != nil {
+		return nil, err
+	}
+	dir := room.NewDirectory(cfg.Room.CodeLifetime.D())
+	ice := make([]signal.ICEServerJSON, 0, len(cfg.Media.ICEServers))
+	for _, s := range cfg.Media.ICEServers {
+		ice = append(ice, signal.ICEServerJSON{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	hub := signal.NewHub(signal.Config{
+		MaxMessageBytes:      cfg.Signal.MaxMessageBytes,
+		MaxMessagesPerSecond: cfg.Signal.MaxMessagesPerSecond,
+		ReconnectGrace:       cfg.Signal.ReconnectGrace.D(),
+		PingInterval:         cfg.Signal.PingInterval.D(),
+		MaxParticipants:      cfg.Room.MaxParticipants,
+		ICEServers:           ice,
+		OriginPatterns:       cfg.HTTP.AllowedOrigins,
+	}, dir, engine, signal.NewMetrics(reg), log.With("component", "signal"))
+
+	webFS, built := web.FS()
+	if !built {
+		log.Warn("the web application is not built: serving a placeholder page (run make web)")
+	}
+	handler := api.NewHandler(api.Params{
+		Directory: dir, Rooms: hub, Signal: hub, Web: webFS, WebBuilt: built,
+		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
+	})
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		_ = engine.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, http: srv, ln: ln}, nil
+}
+
+// URL returns the address to open in a browser.
+func (a *App) URL() string {
+	if a.cfg.HTTP.PublicURL != "" {
+		return a.cfg.HTTP.PublicURL
+	}
+	scheme := "http"
+	if a.cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	addr := a.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("%s://%s:%d", scheme, host, addr.Port)
+}
+
+// MediaAddrs returns the local addresses of the media UDP port.
+func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
+
+// Run serves until ctx is cancelled, then shuts down gracefully: participants are told, rooms
+// are closed, and the ports are released.
+func (a *App) Run(ctx context.Context, stdout io.Writer) error {
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if a.cfg.HTTP.TLSCert != "" {
+			err = a.http.ServeTLS(a.ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
+		} else {
+			err = a.http.Serve(a.ln)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
+	if stdout != nil {
+		fmt.Fprintf(stdout, "visio: listening on %s\n", a.URL())
+	}
+	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()))
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout.D())
+	defer cancel()
+	if err := a.hub.Shutdown(sctx); err != nil {
+		a.log.Warn("some sessions did not end in time", "err", err)
+	}
+	if err := a.http.Shutdown(sctx); err != nil {
+		a.log.Warn("http shutdown", "err", err)
+		_ = a.http.Close()
+	}
+	if serveErr == nil {
+		serveErr = <-errc
+	}
+	if err := a.engine.Close(); err != nil {
+		a.log.Debug("close media port", "err", err)
+	}
+	return serveErr
+}
+
+// NewLogger builds the logger the configuration asks for.
+func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,184 @@
+// Package config is the typed configuration of visio: defaults that run with nothing installed,
+// loading from a TOML file, environment variables and flags, and validation that says what to fix.
+//
+// The field comments below are the configuration reference (see README.md).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	HTTP   HTTP   `toml:"http"`
+	Media  Media  `toml:"media"`
+	Signal Signal `toml:"signal"`
+	Room   Room   `toml:"room"`
+	Log    Log    `toml:"log"`
+}
+
+// HTTP configures the web server.
+type HTTP struct {
+	// Addr is the address the web server listens on. Default ":8080".
+	Addr string `toml:"addr"`
+	// PublicURL is the address users reach the service at (for example
+	// "https://visio.example.gouv.fr"), used in meeting links. Default: taken from each request.
+	PublicURL string `toml:"public_url"`
+	// TLSCert and TLSKey are PEM files to serve HTTPS directly. Browsers only give camera and
+	// microphone to pages served over HTTPS (or from localhost): in production, set these or put
+	// a TLS-terminating proxy in front.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// AllowedOrigins are extra origins (host patterns such as "intranet.example.gouv.fr") allowed
+	// to open the signalling WebSocket. The service's own origin is always allowed.
+	AllowedOrigins []string `toml:"allowed_origins"`
+	// ShutdownTimeout is how long a graceful shutdown waits for participants to be told. Default 5s.
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// Media configures WebRTC.
+type Media struct {
+	// UDPPort is the single UDP port that carries all media (ICE UDP mux): open it in the
+	// firewall. Default 7882. 0 picks a free port (tests).
+	UDPPort int `toml:"udp_port"`
+	// PublicIPs are the addresses clients should send media to, when the server is behind 1:1
+	// NAT (a cloud VM's public IP, for example). Default: the host's own addresses.
+	PublicIPs []string `toml:"public_ips"`
+	// IncludeLoopback also offers 127.0.0.1, so a browser on the same machine connects even
+	// without a network. Default true; set false in production.
+	IncludeLoopback bool `toml:"include_loopback"`
+	// LoopbackOnly keeps all media on the loopback interface, for tests. Default false.
+	LoopbackOnly bool `toml:"loopback_only"`
+	// ICEServers are STUN/TURN servers given to browsers. Default none: no third party is ever
+	// contacted.
+	ICEServers []ICEServer `toml:"ice_servers"`
+}
+
+// ICEServer is a STUN or TURN server run by the operator.
+type ICEServer struct {
+	URLs       []string `toml:"urls"`
+	Username   string   `toml:"username"`
+	Credential string   `toml:"credential"`
+}
+
+// Signal configures the signalling protocol's limits.
+type Signal struct {
+	// MaxMessageBytes is the largest signalling message accepted. Default 65536.
+	MaxMessageBytes int `toml:"max_message_bytes"`
+	// MaxMessagesPerSecond is the sustained message rate per client. Default 50.
+	MaxMessagesPerSecond float64 `toml:"max_messages_per_second"`
+	// ReconnectGrace is how long someone whose connection dropped keeps their place. Default 20s.
+	ReconnectGrace Duration `toml:"reconnect_grace"`
+	// PingInterval is how often clients are pinged; two missed pings mean the connection is
+	// lost. Default 10s.
+	PingInterval Duration `toml:"ping_interval"`
+}
+
+// Room configures meetings.
+type Room struct {
+	// MaxParticipants is the most people in one meeting. Default 100.
+	MaxParticipants int `toml:"max_participants"`
+	// CodeLifetime is how long a meeting link stays valid without being used. Default 720h (30 days).
+	CodeLifetime Duration `toml:"code_lifetime"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `toml:"level"`
+	// Format is text or json. Default text.
+	Format string `toml:"format"`
+}
+
+// Default returns the configuration that runs on one machine with nothing installed.
+func Default() Config {
+	return Config{
+		HTTP:   HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
+		Media:  Media{UDPPort: 7882, IncludeLoopback: true},
+		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second)},
+		Room:   Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour)},
+		Log:    Log{Level: "info", Format: "text"},
+	}
+}
+
+// Validate checks the configuration and says what to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		add("http.addr %q: want host:port, such as \":8080\" or \"127.0.0.1:8080\"", c.HTTP.Addr)
+	}
+	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
+		add("http.tls_cert and http.tls_key: set both or neither")
+	}
+	if c.HTTP.PublicURL != "" && !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
+		add("http.public_url %q: must start with https:// (or http:// for testing)", c.HTTP.PublicURL)
+	}
+	if c.Media.UDPPort < 0 || c.Media.UDPPort > 65535 {
+		add("media.udp_port %d: want 0 to 65535", c.Media.UDPPort)
+	}
+	for _, ip := range c.Media.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			add("media.public_ips: %q is not an IP address", ip)
+		}
+	}
+	for i, s := range c.Media.ICEServers {
+		if len(s.URLs) == 0 {
+			add("media.ice_servers[%d]: urls is empty", i)
+		}
+	}
+	if c.Signal.MaxMessageBytes < 4096 {
+		add("signal.max_message_bytes %d: want at least 4096 (an SDP offer is several kilobytes)", c.Signal.MaxMessageBytes)
+	}
+	if c.Signal.MaxMessagesPerSecond < 1 {
+		add("signal.max_messages_per_second %g: want at least 1", c.Signal.MaxMessagesPerSecond)
+	}
+	if c.Signal.ReconnectGrace.D() < time.Second {
+		add("signal.reconnect_grace %s: want at least 1s", c.Signal.ReconnectGrace)
+	}
+	if c.Signal.PingInterval.D() < 100*time.Millisecond {
+		add("signal.ping_interval %s: want at least 100ms", c.Signal.PingInterval)
+	}
+	if c.Room.MaxParticipants < 2 {
+		add("room.max_participants %d: want at least 2", c.Room.MaxParticipants)
+	}
+	if c.Room.CodeLifetime.D() < time.Minute {
+		add("room.code_lifetime %s: want at least 1m", c.Room.CodeLifetime)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format %q: want text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// Duration is a time.Duration written as "20s", "5m" in files and environment variables.
+type Duration time.Duration
+
+// D returns the duration as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalText parses a duration such as "20s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as "20s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }

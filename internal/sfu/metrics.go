@@ -1,0 +1,41 @@
+package sfu
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the SFU's Prometheus collectors.
+type Metrics struct {
+	Tracks           prometheus.Gauge
+	ForwardedPackets prometheus.Counter
+	ForwardedBytes   prometheus.Counter
+	ForwardErrors    prometheus.Counter
+	KeyframeRequests prometheus.Counter
+	PeerConnections  prometheus.Gauge
+}
+
+// NewMetrics creates the collectors and registers them with reg (which may be nil, for tests).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Tracks: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "visio_sfu_published_tracks", Help: "Tracks currently published to the SFU.",
+		}),
+		ForwardedPackets: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_forwarded_packets_total", Help: "RTP packets forwarded to subscribers.",
+		}),
+		ForwardedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_forwarded_bytes_total", Help: "RTP bytes (header and payload) forwarded to subscribers.",
+		}),
+		ForwardErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_forward_errors_total", Help: "RTP packets that could not be parsed or written to a subscriber.",
+		}),
+		KeyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_keyframe_requests_total", Help: "Picture loss indications sent to publishers.",
+		}),
+		PeerConnections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "visio_sfu_peer_connections", Help: "Open WebRTC peer connections (two per participant).",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.PeerConnections)
+	}
+	return m
+}

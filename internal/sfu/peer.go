@@ -1,0 +1,488 @@
+package sfu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"visio/internal/ids"
+)
+
+// Target names one of a participant's two peer connections.
+type Target string
+
+// The two peer connections of a participant.
+const (
+	TargetPublisher  Target = "publisher"
+	TargetSubscriber Target = "subscriber"
+)
+
+// gatherTimeout bounds the wait for local ICE candidates. With the UDP mux and no STUN server
+// the candidates are known at once; the server sends them inside the SDP.
+const gatherTimeout = 3 * time.Second
+
+// maxPendingCandidates bounds the remote candidates kept until a remote description arrives.
+const maxPendingCandidates = 64
+
+// MaxTracksPerPeer is how many tracks one participant may publish at once.
+const MaxTracksPerPeer = 4
+
+// PeerHandler receives a peer's events. Calls come from any goroutine and must not block.
+type PeerHandler interface {
+	// OnOffer is called with a subscriber-connection offer to send to the client.
+	OnOffer(sdp string)
+	// OnTracksChanged is called when the peer's published tracks or their mute state change.
+	OnTracksChanged()
+}
+
+// DeclaredTrack is what a client says about a track it is about to send.
+type DeclaredTrack struct {
+	CID    string // the browser's MediaStreamTrack.id, found in the SDP msid
+	Source Source
+}
+
+// Peer is one participant's media: a publisher and a subscriber peer connection.
+type Peer struct {
+	id      string
+	room    *Room
+	handler PeerHandler
+	pub     *webrtc.PeerConnection
+	sub     *webrtc.PeerConnection
+	metrics *Metrics
+	log     *slog.Logger
+	wg      sync.WaitGroup // forwarding and RTCP goroutines
+
+	mu        sync.Mutex // guards the following fields
+	declared  map[string]Source
+	muted     map[Source]bool
+	published map[string]*publishedTrack
+	closed    bool
+
+	negMu       sync.Mutex // guards the subscriber negotiation fields below; taken before mu
+	subs        map[string]*subscription
+	negotiating bool // an offer was sent and no answer came back yet
+	pending     bool // something changed while negotiating: offer again after the answer
+	restart     bool // the next offer restarts ICE
+	subClosed   bool
+	pendingCand []webrtc.ICECandidateInit
+}
+
+type subscription struct {
+	track  *publishedTrack
+	down   *DownTrack
+	sender *webrtc.RTPSender
+}
+
+// NewPeer creates the peer connections of participant id. Call Start to receive the room's
+// tracks.
+func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
+	pub, err := r.engine.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new publisher connection: %w", err)
+	}
+	sub, err := r.engine.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		_ = pub.Close()
+		return nil, fmt.Errorf("new subscriber connection: %w", err)
+	}
+	p := &Peer{
+		id:        id,
+		room:      r,
+		handler:   h,
+		pub:       pub,
+		sub:       sub,
+		metrics:   r.metrics,
+		log:       r.log.With("participant", id),
+		declared:  make(map[string]Source),
+		muted:     make(map[Source]bool),
+		published: make(map[string]*publishedTrack),
+		subs:      make(map[string]*subscription),
+	}
+	r.metrics.PeerConnections.Add(2)
+	pub.OnTrack(p.onTrack)
+	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("publisher connection", "state", s.String())
+	})
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("subscriber connection", "state", s.String())
+		if s == webrtc.PeerConnectionStateFailed {
+			p.RestartICE()
+		}
+	})
+	return p, nil
+}
+
+// Start adds the peer to its room and subscribes it to the tracks already published: from then
+// on the handler receives subscriber offers.
+func (p *Peer) Start() error {
+	return p.room.addPeer(p)
+}
+
+// ID returns the participant id.
+func (p *Peer) ID() string { return p.id }
+
+// HandleOffer applies a publisher offer and returns the answer, with the server's candidates in
+// it. tracks declares the source of each track the offer sends.
+func (p *Peer) HandleOffer(ctx context.Context, sdp string, tracks []DeclaredTrack) (string, error) {
+	if len(tracks) > MaxTracksPerPeer {
+		return "", fmt.Errorf("%w: %d tracks, at most %d", ErrBadTrack, len(tracks), MaxTracksPerPeer)
+	}
+	for _, t := range tracks {
+		if !t.Source.Valid() || t.CID == "" {
+			return "", fmt.Errorf("%w: source %q for track %q", ErrBadTrack, t.Source, t.CID)
+		}
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return "", ErrClosed
+	}
+	for _, t := range tracks {
+		p.declared[t.CID] = t.Source
+	}
+	p.mu.Unlock()
+
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	answer, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("%w: create answer: %v", ErrBadSDP, err)
+	}
+	return p.setLocal(ctx, p.pub, answer)
+}
+
+// setLocal applies a local description and waits until its candidates are gathered.
+func (p *Peer) setLocal(ctx context.Context, pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, error) {
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(d); err != nil {
+		return "", fmt.Errorf("%w: set local description: %v", ErrBadSDP, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, gatherTimeout)
+	defer cancel()
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		p.log.Warn("ICE gathering did not complete in time; sending the candidates found so far")
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+// HandleAnswer applies the client's answer to the last subscriber offer.
+func (p *Peer) HandleAnswer(sdp string) error {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.subClosed {
+		return ErrClosed
+	}
+	if !p.negotiating {
+		return fmt.Errorf("%w: no offer is waiting for an answer", ErrBadSDP)
+	}
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	p.negotiating = false
+	for _, c := range p.pendingCand {
+		if err := p.sub.AddICECandidate(c); err != nil {
+			p.log.Debug("queued candidate refused", "err", err)
+		}
+	}
+	p.pendingCand = nil
+	if p.pending {
+		p.pending = false
+		p.negotiateLocked()
+	}
+	return nil
+}
+
+// AddCandidate adds a remote ICE candidate to one of the two connections.
+func (p *Peer) AddCandidate(target Target, c webrtc.ICECandidateInit) error {
+	switch target {
+	case TargetPublisher:
+		if p.pub.RemoteDescription() == nil {
+			return fmt.Errorf("%w: no publisher offer yet", ErrBadCandidate)
+		}
+		if err := p.pub.AddICECandidate(c); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadCandidate, err)
+		}
+		return nil
+	case TargetSubscriber:
+		p.negMu.Lock()
+		defer p.negMu.Unlock()
+		if p.sub.RemoteDescription() == nil || p.negotiating {
+			if len(p.pendingCand) >= maxPendingCandidates {
+				return fmt.Errorf("%w: too many candidates", ErrBadCandidate)
+			}
+			p.pendingCand = append(p.pendingCand, c)
+			return nil
+		}
+		if err := p.sub.AddICECandidate(c); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadCandidate, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: unknown target %q", ErrBadCandidate, target)
+}
+
+// SetMuted starts or stops forwarding the peer's tracks of one source. The state is kept for a
+// track of that source published later.
+func (p *Peer) SetMuted(source Source, muted bool) {
+	p.mu.Lock()
+	p.muted[source] = muted
+	changed := false
+	for _, t := range p.published {
+		if t.source == source && t.setMuted(muted) {
+			changed = true
+		}
+	}
+	p.mu.Unlock()
+	if changed {
+		p.handler.OnTracksChanged()
+	}
+}
+
+// Tracks lists the tracks the peer publishes, in source order.
+func (p *Peer) Tracks() []TrackInfo {
+	p.mu.Lock()
+	list := make([]TrackInfo, 0, len(p.published))
+	for _, t := range p.published {
+		list = append(list, t.info())
+	}
+	p.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Source != list[j].Source {
+			return list[i].Source < list[j].Source
+		}
+		return list[i].ID < list[j].ID
+	})
+	return list
+}
+
+// Resume is called when the client comes back on a new signalling connection: the offer it may
+// have missed is sent again, and the subscriber connection restarts ICE.
+func (p *Peer) Resume() {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.subClosed {
+		return
+	}
+	switch {
+	case p.negotiating:
+		if ld := p.sub.LocalDescription(); ld != nil {
+			p.handler.OnOffer(ld.SDP)
+		}
+		p.restart = true
+		p.pending = true
+	case p.sub.RemoteDescription() != nil:
+		p.restart = true
+		p.negotiateLocked()
+	}
+}
+
+// RestartICE restarts ICE on the subscriber connection.
+func (p *Peer) RestartICE() {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.sub.RemoteDescription() == nil {
+		return
+	}
+	p.restart = true
+	p.negotiateLocked()
+}
+
+// negotiateLocked sends a new subscriber offer, or marks one as due after the answer to the
+// offer in flight. p.negMu must be held.
+func (p *Peer) negotiateLocked() {
+	if p.subClosed {
+		return
+	}
+	if p.negotiating {
+		p.pending = true
+		return
+	}
+	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: p.restart})
+	if err != nil {
+		p.log.Error("create subscriber offer", "err", err)
+		return
+	}
+	p.restart = false
+	sdp, err := p.setLocal(context.Background(), p.sub, offer)
+	if err != nil {
+		p.log.Error("set subscriber offer", "err", err)
+		return
+	}
+	p.negotiating = true
+	p.handler.OnOffer(sdp)
+}
+
+// subscribe starts forwarding t to this peer.
+func (p *Peer) subscribe(t *publishedTrack) {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.subClosed || p.subs[t.id] != nil {
+		return
+	}
+	d := newDownTrack(t, t.requestKeyframe)
+	if !t.addDown(d) {
+		return
+	}
+	sender, err := p.sub.AddTrack(d)
+	if err != nil {
+		t.removeDown(d)
+		p.log.Error("add down track", "track", t.id, "err", err)
+		return
+	}
+	p.subs[t.id] = &subscription{track: t, down: d, sender: sender}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		readSenderRTCP(sender, t)
+	}()
+	p.negotiateLocked()
+}
+
+// unsubscribe stops forwarding t to this peer.
+func (p *Peer) unsubscribe(t *publishedTrack) {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	s := p.subs[t.id]
+	if s == nil {
+		return
+	}
+	delete(p.subs, t.id)
+	t.removeDown(s.down)
+	if p.subClosed {
+		return
+	}
+	if err := p.sub.RemoveTrack(s.sender); err != nil {
+		p.log.Debug("remove down track", "track", t.id, "err", err)
+	}
+	p.negotiateLocked()
+}
+
+// readSenderRTCP reads a subscriber's RTCP for one track (so that the NACK responder and the
+// report interceptors see it) and passes keyframe requests (RFC 4585 PLI, RFC 5104 FIR) on to
+// the publisher.
+func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack) {
+	for {
+		pkts, _, err := sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				t.requestKeyframe()
+			}
+		}
+	}
+}
+
+// onTrack is called by pion when the first packet of a publisher track arrives.
+func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	source, ok := p.declared[remote.ID()]
+	if !ok {
+		source = p.inferSourceLocked(remote.Kind())
+		p.log.Warn("track was not declared in the offer; guessing its source", "cid", remote.ID(), "source", source)
+	}
+	t := &publishedTrack{
+		id:         ids.New("TR_"),
+		ownerID:    p.id,
+		source:     source,
+		kind:       remote.Kind(),
+		codec:      remote.Codec(),
+		extensions: receiver.GetParameters().HeaderExtensions,
+		remote:     remote,
+		metrics:    p.metrics,
+		log:        p.log,
+		sendPLI: func(ssrc uint32) {
+			_ = p.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+		},
+	}
+	t.muted.Store(p.muted[source])
+	p.published[t.id] = t
+	p.wg.Add(2)
+	p.mu.Unlock()
+
+	p.log.Info("track published", "track", t.id, "source", source, "codec", t.codec.MimeType)
+	p.handler.OnTracksChanged()
+	p.room.publish(t)
+	t.requestKeyframe()
+
+	go func() {
+		defer p.wg.Done()
+		for {
+			if _, _, err := receiver.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer p.wg.Done()
+		t.forward()
+		p.mu.Lock()
+		delete(p.published, t.id)
+		closed := p.closed
+		p.mu.Unlock()
+		p.room.unpublish(t)
+		p.log.Info("track ended", "track", t.id, "source", source)
+		if !closed {
+			p.handler.OnTracksChanged()
+		}
+	}()
+}
+
+// inferSourceLocked guesses the source of an undeclared track. p.mu must be held.
+func (p *Peer) inferSourceLocked(kind webrtc.RTPCodecType) Source {
+	if kind == webrtc.RTPCodecTypeAudio {
+		return SourceMicrophone
+	}
+	for _, t := range p.published {
+		if t.source == SourceCamera {
+			return SourceScreen
+		}
+	}
+	return SourceCamera
+}
+
+// Close closes both connections, stops forwarding to and from the peer, and waits for its
+// goroutines. It is safe to call more than once.
+func (p *Peer) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	p.mu.Unlock()
+
+	p.negMu.Lock()
+	p.subClosed = true
+	subs := p.subs
+	p.subs = map[string]*subscription{}
+	p.negMu.Unlock()
+	for _, s := range subs {
+		s.track.removeDown(s.down)
+	}
+
+	p.room.removePeer(p)
+	if err := p.pub.Close(); err != nil {
+		p.log.Debug("close publisher connection", "err", err)
+	}
+	if err := p.sub.Close(); err != nil {
+		p.log.Debug("close subscriber connection", "err", err)
+	}
+	p.metrics.PeerConnections.Sub(2)
+	p.wg.Wait()
+}
