@@ -146,4 +146,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-

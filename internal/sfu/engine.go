@@ -7,7 +7,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -48,8 +47,7 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		return nil, fmt.Errorf("register interceptors: %w", err)
 	}
 
-	lf := logging.NewDefaultLoggerFactory()
-	lf.DefaultLogLevel = logging.LogLevelWarn
+	lf := slogFactory{log: log}
 	opts := []ice.UDPMuxFromPortOption{
 		ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4, ice.NetworkTypeUDP6),
 		ice.UDPMuxFromPortWithLogger(lf.NewLogger("udpmux")),

@@ -39,8 +39,9 @@ type session struct {
 	soft *rate.Limiter // above it: messages refused
 	hard *rate.Limiter // above it: connection closed
 
-	closeOnce sync.Once
-	closing   chan struct{}
+	closeOnce  sync.Once
+	closing    chan struct{}
+	writerDone chan struct{}
 
 	// Owned by the reading goroutine.
 	p    *participant
@@ -50,14 +51,15 @@ type session struct {
 func newSession(h *Hub, code string, conn *websocket.Conn) *session {
 	perSec := h.cfg.MaxMessagesPerSecond
 	return &session{
-		hub:     h,
-		code:    code,
-		conn:    conn,
-		log:     h.log.With("room", code),
-		out:     make(chan outgoing, sendQueueSize),
-		soft:    rate.NewLimiter(rate.Limit(perSec), int(2*perSec)),
-		hard:    rate.NewLimiter(rate.Limit(2*perSec), int(4*perSec)),
-		closing: make(chan struct{}),
+		hub:        h,
+		code:       code,
+		conn:       conn,
+		log:        h.log.With("room", code),
+		out:        make(chan outgoing, sendQueueSize),
+		soft:       rate.NewLimiter(rate.Limit(perSec), int(2*perSec)),
+		hard:       rate.NewLimiter(rate.Limit(2*perSec), int(4*perSec)),
+		closing:    make(chan struct{}),
+		writerDone: make(chan struct{}),
 	}
 }
 
@@ -69,7 +71,7 @@ func (s *session) run(parent context.Context) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		defer cancel()
+		defer close(s.writerDone)
 		s.writeLoop(ctx)
 	}()
 	go func() {
@@ -78,6 +80,12 @@ func (s *session) run(parent context.Context) {
 	}()
 
 	s.readLoop(ctx)
+	// Let the writer flush what is queued (a fatal error, a bye) and close the socket.
+	s.closeStatus(websocket.StatusNormalClosure, "")
+	select {
+	case <-s.writerDone:
+	case <-time.After(writeTimeout):
+	}
 	cancel()
 	wg.Wait()
 	_ = s.conn.CloseNow()
@@ -290,6 +298,7 @@ func (s *session) writeLoop(ctx context.Context) {
 			err := s.conn.Write(wctx, websocket.MessageText, m.data)
 			cancel()
 			if err != nil {
+				_ = s.conn.CloseNow()
 				return
 			}
 		}

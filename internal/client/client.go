@@ -1,0 +1,403 @@
+// Package client is a headless visio participant: it speaks the signalling protocol over a
+// WebSocket and sends and receives media with pion/webrtc. Tests and the load tester use it.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/coder/websocket"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+
+	"visio/internal/signal"
+)
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("client: closed")
+
+// Options configure a client.
+type Options struct {
+	// Loopback restricts ICE to the loopback interface (tests on one machine).
+	Loopback bool
+	// OnTrack is called for every remote track received, with the track's server id.
+	OnTrack func(trackID string, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
+	// OnEvent is called for every server message, decoded into its signal type, in order.
+	OnEvent func(msg any)
+}
+
+// Client is one participant.
+type Client struct {
+	base, code, name string
+	opts             Options
+	api              *webrtc.API
+	pub, sub         *webrtc.PeerConnection
+
+	mu       sync.Mutex // guards the following fields
+	conn     *websocket.Conn
+	cancel   context.CancelFunc
+	readDone chan struct{}
+	id       string
+	token    string
+	welcome  *signal.Welcome
+	answerCh chan string
+	declared []signal.TrackDecl
+	closed   bool
+}
+
+// NewAPI returns a pion API for headless participants.
+func NewAPI(loopback bool) (*webrtc.API, error) {
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	for _, uri := range []string{"urn:ietf:params:rtp-hdrext:sdes:mid"} {
+		for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
+			if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return nil, err
+	}
+	lf := logging.NewDefaultLoggerFactory()
+	lf.DefaultLogLevel = logging.LogLevelError
+	se := webrtc.SettingEngine{LoggerFactory: lf}
+	if loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetInterfaceFilter(func(n string) bool { return n == "lo" || n == "lo0" })
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// CreateRoom asks the server at base (http://host:port) for a new meeting code.
+func CreateRoom(ctx context.Context, base string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/rooms", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("create room: HTTP %d", resp.StatusCode)
+	}
+	var out struct{ Code string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", err
+	}
+	return out.Code, nil
+}
+
+// Join connects to meeting code on the server at base and waits for the welcome.
+func Join(ctx context.Context, api *webrtc.API, base, code, name string, opts Options) (*Client, error) {
+	c := &Client{base: base, code: code, name: name, opts: opts, api: api, answerCh: make(chan string, 1)}
+	var err error
+	if c.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		return nil, err
+	}
+	if c.sub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		_ = c.pub.Close()
+		return nil, err
+	}
+	c.sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if c.opts.OnTrack != nil {
+			c.opts.OnTrack(t.StreamID(), t, r)
+		}
+	})
+	if err := c.connect(ctx, ""); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// ID returns the participant id the server gave.
+func (c *Client) ID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.id
+}
+
+// Welcome returns the last welcome received.
+func (c *Client) Welcome() *signal.Welcome {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.welcome
+}
+
+// connect opens the WebSocket, sends join (resuming with token if not empty) and waits for the
+// welcome.
+func (c *Client) connect(ctx context.Context, token string) error {
+	url := "ws" + strings.TrimPrefix(c.base, "http") + "/api/v1/rooms/" + c.code + "/ws"
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{signal.Subprotocol}})
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", url, err)
+	}
+	conn.SetReadLimit(1 << 20)
+	welcomeCh := make(chan *signal.Welcome, 1)
+	errCh := make(chan error, 1)
+	rctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.conn, c.cancel, c.readDone = conn, cancel, done
+	c.mu.Unlock()
+	go func() {
+		defer close(done)
+		c.readLoop(rctx, conn, welcomeCh, errCh)
+	}()
+	if err := c.send(ctx, map[string]any{"type": "join", "name": c.name, "resume_token": token}); err != nil {
+		return err
+	}
+	select {
+	case w := <-welcomeCh:
+		c.mu.Lock()
+		c.id, c.token, c.welcome = w.Participant.ID, w.ResumeToken, w
+		c.mu.Unlock()
+		return nil
+	case err := <-errCh:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) send(ctx context.Context, msg any) error {
+	data, err := json.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		return ErrClosed
+	}
+	return conn.Write(ctx, websocket.MessageText, data)
+}
+
+// SendRaw sends data as one text frame, for tests of bad input.
+func (c *Client) SendRaw(ctx context.Context, data []byte) error {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	return conn.Write(ctx, websocket.MessageText, data)
+}
+
+func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh chan<- *signal.Welcome, errCh chan<- error) {
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			select {
+			case errCh <- fmt.Errorf("signalling closed: %w", err):
+			default:
+			}
+			return
+		}
+		msg, err := decodeServer(data)
+		if err != nil {
+			continue
+		}
+		switch m := msg.(type) {
+		case *signal.Welcome:
+			select {
+			case welcomeCh <- m:
+			default:
+			}
+		case *signal.SDPMessage:
+			if m.Type == "answer" {
+				select {
+				case c.answerCh <- m.SDP:
+				default:
+				}
+			} else {
+				c.answerOffer(ctx, m.SDP)
+			}
+		case *signal.ErrorMessage:
+			if m.Fatal {
+				select {
+				case errCh <- fmt.Errorf("server error %s: %s", m.Code, m.Message):
+				default:
+				}
+			}
+		}
+		if c.opts.OnEvent != nil {
+			c.opts.OnEvent(msg)
+		}
+	}
+}
+
+// answerOffer answers a subscriber offer.
+func (c *Client) answerOffer(ctx context.Context, sdp string) {
+	if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return
+	}
+	answer, err := c.sub.CreateAnswer(nil)
+	if err != nil {
+		return
+	}
+	local, err := setLocal(ctx, c.sub, answer)
+	if err != nil {
+		return
+	}
+	_ = c.send(ctx, map[string]any{"type": "answer", "sdp": local})
+}
+
+func setLocal(ctx context.Context, pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, error) {
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(d); err != nil {
+		return "", err
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	return pc.LocalDescription().SDP, nil
+}
+
+// AddTrack adds a local track of the given source to the publisher connection. Call Negotiate
+// afterwards.
+func (c *Client) AddTrack(t webrtc.TrackLocal, source string) (*webrtc.RTPSender, error) {
+	tr, err := c.pub.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.declared = append(c.declared, signal.TrackDecl{CID: t.ID(), Source: source})
+	c.mu.Unlock()
+	sender := tr.Sender()
+	go func() {
+		for {
+			if _, _, err := sender.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	return sender, nil
+}
+
+// Negotiate sends a publisher offer (restarting ICE if asked) and applies the answer.
+func (c *Client) Negotiate(ctx context.Context, iceRestart bool) error {
+	offer, err := c.pub.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	if err != nil {
+		return err
+	}
+	sdp, err := setLocal(ctx, c.pub, offer)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	decl := append([]signal.TrackDecl(nil), c.declared...)
+	c.mu.Unlock()
+	select { // drop a stale answer
+	case <-c.answerCh:
+	default:
+	}
+	if err := c.send(ctx, map[string]any{"type": "offer", "sdp": sdp, "tracks": decl}); err != nil {
+		return err
+	}
+	select {
+	case answer := <-c.answerCh:
+		return c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer})
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for answer: %w", ctx.Err())
+	}
+}
+
+// SetMuted tells the server a source is muted or not.
+func (c *Client) SetMuted(ctx context.Context, source string, muted bool) error {
+	return c.send(ctx, map[string]any{"type": "mute", "source": source, "muted": muted})
+}
+
+// DropSignalling closes the WebSocket abruptly, as a network failure would, keeping media.
+func (c *Client) DropSignalling() {
+	c.mu.Lock()
+	conn, cancel, done := c.conn, c.cancel, c.readDone
+	c.conn = nil
+	c.mu.Unlock()
+	if conn != nil {
+		_ = conn.CloseNow()
+		cancel()
+		<-done
+	}
+}
+
+// Resume reconnects the signalling with the resume token and restarts ICE on the publisher.
+func (c *Client) Resume(ctx context.Context) error {
+	c.mu.Lock()
+	token := c.token
+	c.mu.Unlock()
+	if err := c.connect(ctx, token); err != nil {
+		return err
+	}
+	return c.Negotiate(ctx, true)
+}
+
+// Leave says goodbye and closes everything.
+func (c *Client) Leave(ctx context.Context) {
+	_ = c.send(ctx, map[string]any{"type": "leave"})
+	c.Close()
+}
+
+// Close closes the WebSocket and both peer connections.
+func (c *Client) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.DropSignalling()
+	_ = c.pub.Close()
+	_ = c.sub.Close()
+}
+
+// decodeServer decodes a server message into its signal type.
+func decodeServer(data []byte) (any, error) {
+	var env struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, err
+	}
+	var msg any
+	switch env.Type {
+	case "welcome":
+		msg = &signal.Welcome{}
+	case "participant_joined", "participant_updated":
+		msg = &signal.ParticipantEvent{}
+	case "participant_left":
+		msg = &signal.ParticipantLeft{}
+	case "offer", "answer":
+		msg = &signal.SDPMessage{}
+	case "pong":
+		msg = &signal.Pong{}
+	case "error":
+		msg = &signal.ErrorMessage{}
+	case "bye":
+		msg = &signal.Bye{}
+	default:
+		return nil, fmt.Errorf("unknown server message %q", env.Type)
+	}
+	if err := json.Unmarshal(data, msg); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
