@@ -1,0 +1,132 @@
+package signal
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+const testSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    any
+		errCode string
+	}{
+		{"join", `{"type":"join","name":"  Camille  "}`, &Join{Name: "Camille"}, ""},
+		{"join resume", `{"type":"join","name":"C","resume_token":"abc"}`, &Join{Name: "C", ResumeToken: "abc"}, ""},
+		{"join unknown fields ignored", `{"type":"join","name":"C","future":1}`, &Join{Name: "C"}, ""},
+		{"join empty name", `{"type":"join","name":""}`, nil, CodeInvalidName},
+		{"join long name", `{"type":"join","name":"` + strings.Repeat("é", 65) + `"}`, nil, CodeInvalidName},
+		{"join control char", `{"type":"join","name":"a\u0007b"}`, nil, CodeInvalidName},
+		{"join wrong type", `{"type":"join","name":5}`, nil, CodeBadMessage},
+		{"offer", `{"type":"offer","sdp":"` + strings.ReplaceAll(testSDP, "\r\n", `\r\n`) + `","tracks":[{"cid":"a","source":"microphone"}]}`,
+			&Offer{SDP: testSDP, Tracks: []TrackDecl{{CID: "a", Source: "microphone"}}}, ""},
+		{"offer bad sdp", `{"type":"offer","sdp":"hello"}`, nil, CodeBadSDP},
+		{"offer empty sdp", `{"type":"offer"}`, nil, CodeBadSDP},
+		{"offer empty cid", `{"type":"offer","sdp":"` + strings.ReplaceAll(testSDP, "\r\n", `\r\n`) + `","tracks":[{"cid":"","source":"camera"}]}`, nil, CodeBadTrack},
+		{"answer", `{"type":"answer","sdp":"` + strings.ReplaceAll(testSDP, "\r\n", `\r\n`) + `"}`, &Answer{SDP: testSDP}, ""},
+		{"candidate", `{"type":"candidate","target":"subscriber","candidate":{"candidate":"c"}}`, nil, ""},
+		{"candidate bad target", `{"type":"candidate","target":"x","candidate":{}}`, nil, CodeBadMessage},
+		{"mute", `{"type":"mute","source":"camera","muted":true}`, &Mute{Source: "camera", Muted: true}, ""},
+		{"mute bad source", `{"type":"mute","source":"x"}`, nil, CodeBadMessage},
+		{"leave", `{"type":"leave"}`, &Leave{}, ""},
+		{"ping", `{"type":"ping","id":"7"}`, &Ping{ID: "7"}, ""},
+		{"unknown", `{"type":"warp"}`, nil, CodeBadMessage},
+		{"no type", `{"name":"x"}`, nil, CodeBadMessage},
+		{"array", `[1,2]`, nil, CodeBadMessage},
+		{"garbage", `{{{`, nil, CodeBadMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Decode([]byte(tt.in))
+			if tt.errCode != "" {
+				var pe *ProtocolError
+				if !errors.As(err, &pe) || pe.Code != tt.errCode {
+					t.Fatalf("Decode(%s) error = %v, want code %s", tt.in, err, tt.errCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decode(%s): %v", tt.in, err)
+			}
+			if tt.want == nil {
+				return
+			}
+			gj, _ := json.Marshal(got)
+			wj, _ := json.Marshal(tt.want)
+			if string(gj) != string(wj) {
+				t.Errorf("Decode(%s) = %s, want %s", tt.in, gj, wj)
+			}
+		})
+	}
+}
+
+// FuzzDecode: no input makes the decoder panic, every error is a protocol error with a known
+// code, and what decodes re-encodes to something that decodes to the same message.
+func FuzzDecode(f *testing.F) {
+	seeds := []string{
+		`{"type":"join","name":"Camille"}`,
+		`{"type":"join","name":"C","resume_token":"abc"}`,
+		`{"type":"offer","sdp":"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n","tracks":[{"cid":"a","source":"microphone"}]}`,
+		`{"type":"answer","sdp":"v=0\r\n"}`,
+		`{"type":"candidate","target":"publisher","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}}`,
+		`{"type":"mute","source":"camera","muted":true}`,
+		`{"type":"leave"}`,
+		`{"type":"ping","id":"1"}`,
+		`{"type":"\u0000"}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	codes := map[string]bool{CodeBadMessage: true, CodeInvalidName: true, CodeBadSDP: true, CodeBadTrack: true}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		msg, err := Decode(data)
+		if err != nil {
+			var pe *ProtocolError
+			if !errors.As(err, &pe) || !codes[pe.Code] || pe.Message == "" {
+				t.Fatalf("Decode(%q): unexpected error %#v", data, err)
+			}
+			return
+		}
+		typ := map[string]string{}
+		switch msg.(type) {
+		case *Join:
+			typ["type"] = "join"
+		case *Offer:
+			typ["type"] = "offer"
+		case *Answer:
+			typ["type"] = "answer"
+		case *Candidate:
+			typ["type"] = "candidate"
+		case *Mute:
+			typ["type"] = "mute"
+		case *Leave:
+			typ["type"] = "leave"
+		case *Ping:
+			typ["type"] = "ping"
+		default:
+			t.Fatalf("Decode returned %T", msg)
+		}
+		enc, _ := json.Marshal(msg)
+		var obj map[string]any
+		_ = json.Unmarshal(enc, &obj)
+		if obj == nil {
+			obj = map[string]any{}
+		}
+		obj["type"] = typ["type"]
+		enc, _ = json.Marshal(obj)
+		again, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("re-encoded %s does not decode: %v", enc, err)
+		}
+		a, _ := json.Marshal(again)
+		b, _ := json.Marshal(msg)
+		if string(a) != string(b) {
+			t.Fatalf("round trip changed the message: %s != %s", a, b)
+		}
+	})
+}

@@ -1,0 +1,66 @@
+// A network blip cuts the signalling socket: the page says "Reconnexion…", resumes the same
+// participant and media flows again. Then the server shuts down: the page says so.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './server.mjs';
+import { startProxy } from './proxy.mjs';
+import { launch, person, waitFor, sleep, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
+
+let server;
+let proxy;
+before(async () => {
+  server = await startServer();
+  proxy = await startProxy(server.url);
+});
+after(async () => {
+  await proxy?.close();
+  await server?.stop();
+});
+
+const framesFrom = async (page, name) => (await stats(page)).find((s) => s.participantName === name && s.source === 'camera')?.framesDecoded ?? 0;
+
+test('reconnect after a network blip, then server shutdown', { timeout: 120_000 }, async () => {
+  const browser = await launch();
+  try {
+    const res = await fetch(server.url + '/api/v1/rooms', { method: 'POST' });
+    const { code } = await res.json();
+    const a = await person(browser, 'alice');
+    const b = await person(browser, 'bruno');
+    await a.goto(`${proxy.url}/${code}`);
+    await joinFromPrejoin(a, 'Alice');
+    await b.goto(`${server.url}/${code}`);
+    await joinFromPrejoin(b, 'Bruno');
+    await waitFor('Alice decodes Bruno', async () => (await framesFrom(a, 'Bruno')) > 0, { timeoutMs: 20_000 });
+    await waitFor('Bruno decodes Alice', async () => (await framesFrom(b, 'Alice')) > 0, { timeoutMs: 20_000 });
+    const idBefore = (await state(a)).self.id;
+
+    // Cut Alice's socket and refuse reconnection for 1.5 s.
+    proxy.blip(1500);
+    await a.getByRole('status').filter({ hasText: 'Reconnexion…' }).waitFor({ timeout: 10_000 });
+    await screenshot(a, 'reconnecting.png');
+    await waitFor('Alice reconnected', async () => (await state(a)).connection === 'connected', { timeoutMs: 20_000 });
+    const after = await state(a);
+    assert.equal(after.self.id, idBefore, 'the same participant is resumed');
+    assert.equal(after.participants.length, 1);
+
+    // Media flows both ways after the ICE restarts.
+    const fa = await framesFrom(a, 'Bruno');
+    const fb = await framesFrom(b, 'Alice');
+    await waitFor('media after resume', async () => (await framesFrom(a, 'Bruno')) > fa + 5 && (await framesFrom(b, 'Alice')) > fb + 5, { timeoutMs: 15_000 });
+    const bState = await state(b);
+    assert.equal(bState.participants.length, 1, 'Bruno still sees exactly one Alice');
+
+    // The server shuts down: Bruno is told, with a retry button.
+    await server.stop();
+    await waitFor('Bruno told about the shutdown', async () => {
+      const text = (await b.getByRole('status').textContent()) ?? '';
+      return /Session terminée/.test(text) && text;
+    }, { timeoutMs: 10_000 });
+    console.log('after shutdown Bruno sees: ' + (await b.getByRole('status').textContent()));
+    await sleep(200);
+    await screenshot(b, 'server-shutdown.png');
+  } finally {
+    await browser.close();
+  }
+});

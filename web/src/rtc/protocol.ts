@@ -1,0 +1,56 @@
+// Types of the signalling protocol, version 1 (docs/protocol.md).
+
+export type Source = 'microphone' | 'camera' | 'screen' | 'screen_audio';
+export type Target = 'publisher' | 'subscriber';
+
+export interface TrackInfo {
+  id: string;
+  source: Source;
+  kind: 'audio' | 'video';
+  muted: boolean;
+}
+
+export interface Participant {
+  id: string;
+  name: string;
+  state: 'active' | 'away';
+  joined_at?: string;
+  tracks: TrackInfo[];
+}
+
+export type ServerMessage =
+  | {
+      type: 'welcome';
+      participant: Participant;
+      participants: Participant[];
+      resume_token: string;
+      ice_servers?: RTCIceServer[];
+      resumed?: boolean;
+    }
+  | { type: 'participant_joined'; participant: Participant }
+  | { type: 'participant_updated'; participant: Participant }
+  | { type: 'participant_left'; participant_id: string; reason?: string }
+  | { type: 'answer'; sdp: string }
+  | { type: 'offer'; sdp: string }
+  | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }
+  | { type: 'pong'; id?: string }
+  | { type: 'error'; code: string; message?: string; fatal?: boolean }
+  | { type: 'bye'; reason: string; message?: string };
+
+export type ClientMessage =
+  | { type: 'join'; name: string; resume_token?: string }
+  | { type: 'offer'; sdp: string; tracks: { cid: string; source: Source }[] }
+  | { type: 'answer'; sdp: string }
+  | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }
+  | { type: 'mute'; source: Source; muted: boolean }
+  | { type: 'leave' }
+  | { type: 'ping'; id?: string };
+
+/** The sub-protocol offered on the WebSocket. */
+export const subprotocol = 'visio.v1';
+
+/** The WebSocket URL of a room, same origin. */
+export function socketUrl(code: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/api/v1/rooms/${encodeURIComponent(code)}/ws`;
+}

@@ -1,0 +1,270 @@
+// The meeting: status banner, stage for a shared screen, tile grid, controls.
+
+import { h, setAttr, setText } from '../dom';
+import { byeText, errorText, onLangChange, t } from '../i18n';
+import { installDiagnostics, timings } from '../diagnostics';
+import { LevelMeter } from '../media/level';
+import { AudioSinks } from '../meeting/audio';
+import { Controls } from '../meeting/controls';
+import { GridLayout } from '../meeting/layout';
+import { Tile, type TileInfo } from '../meeting/tile';
+import { Session, type ConnState } from '../rtc/session';
+import { announce, focusHeading, navigate } from '../shell';
+import type { JoinChoice } from './prejoin';
+
+const speakingThreshold = 0.04;
+const speakingHoldMs = 600;
+
+function reasonText(s: ConnState): string {
+  if (s.kind === 'failed') {
+    if (s.reason === 'unreachable') return t('connectionFailed', { reason: t('reasonUnreachable') });
+    if (s.reason === 'media') return t('connectionFailed', { reason: t('reasonMedia') });
+    return t('connectionFailed', { reason: errorText(s.reason) });
+  }
+  if (s.kind === 'ended') return t('ended', { reason: byeText(s.reason) });
+  if (s.kind === 'connecting') return t('connecting');
+  if (s.kind === 'reconnecting') return t('reconnecting');
+  return '';
+}
+
+export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoice, onLeft: () => void): () => void {
+  const { local } = choice;
+  const heading = h('h1', { class: 'sr-only' });
+  const statusText = h('p', { role: 'status', class: 'banner-text' });
+  const retryButton = h('button', { type: 'button', class: 'btn btn-secondary btn-small', hidden: true });
+  const homeLink = h('a', { href: '/', class: 'btn btn-secondary btn-small', hidden: true });
+  const banner = h('div', { class: 'banner' }, statusText, retryButton, homeLink);
+  const stageVideo = h('video', { autoplay: true, playsinline: true, class: 'stage-video' });
+  stageVideo.muted = true;
+  const stageLabel = h('p', { class: 'stage-label' });
+  const stage = h('section', { class: 'stage', hidden: true }, stageVideo, stageLabel);
+  const tilesEl = h('div', { class: 'tiles', role: 'list' });
+  const toast = h('div', { class: 'toast', hidden: true, 'aria-hidden': 'true' });
+  const area = h('div', { class: 'meeting-area' }, stage, tilesEl);
+  const sinks = new AudioSinks(local.prefs.speakerId);
+  const layout = new GridLayout(area);
+
+  const tiles = new Map<string, Tile>();
+  const speakingUntil = new Map<string, number>();
+  const selfMeter = local.mic ? new LevelMeter(local.mic) : null;
+  let stageTrack: MediaStreamTrack | null = null;
+  let scheduled = false;
+
+  const session = new Session(code, choice.name, local, { micOn: choice.micOn, camOn: choice.camOn }, {
+    change: () => schedule(),
+    presence: (kind, name) => announce(t(kind === 'joined' ? 'joined' : 'left', { name: name || t('someone') })),
+  });
+  timings.firstRemoteFrameMs = null;
+  installDiagnostics(() => session);
+
+  const controls = new Controls({
+    toggleMic: () => void session.setMic(!session.micOn),
+    toggleCamera: () => void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule),
+    toggleShare: () => {
+      if (session.screen) void session.stopScreen();
+      else
+        session.startScreen().catch((err: unknown) => {
+          if (err instanceof DOMException && err.name === 'NotAllowedError') return; // the user cancelled
+          showToast(t('shareFailed'));
+        });
+    },
+    copyLink: () => void copyLink(),
+    leave: () => {
+      session.leave();
+      local.stopAll();
+      onLeft();
+    },
+  });
+
+  retryButton.addEventListener('click', () => session.retry());
+  homeLink.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    session.leave();
+    local.stopAll();
+    navigate('/');
+  });
+
+  let toastTimer = 0;
+  function showToast(text: string): void {
+    setText(toast, text);
+    toast.hidden = false;
+    announce(text);
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(() => (toast.hidden = true), 3000);
+  }
+
+  async function copyLink(): Promise<void> {
+    const url = `${location.origin}/${code}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      showToast(t('linkCopied'));
+    } catch {
+      const ta = h('textarea', { class: 'sr-only', readonly: true });
+      ta.value = url;
+      document.body.append(ta);
+      ta.select();
+      const ok = document.execCommand('copy');
+      ta.remove();
+      showToast(ok ? t('linkCopied') : t('copyFailed', { url }));
+    }
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      render();
+    });
+  }
+
+  function isSpeaking(key: string, level: number, now: number): boolean {
+    if (level > speakingThreshold) speakingUntil.set(key, now + speakingHoldMs);
+    return (speakingUntil.get(key) ?? 0) > now;
+  }
+
+  function tileInfos(now: number): TileInfo[] {
+    const common = { mutedLabel: t('micMuted'), speakingLabel: t('speaking'), awayLabel: t('away') };
+    const selfLevel = selfMeter && session.micOn ? selfMeter.level() : 0;
+    const infos: TileInfo[] = [
+      {
+        ...common,
+        key: 'self',
+        label: t('you', { name: choice.name }),
+        name: choice.name,
+        video: session.camOn ? local.camera : null,
+        mirrored: true,
+        micMuted: !session.micOn,
+        speaking: isSpeaking('self', selfLevel, now),
+        away: false,
+      },
+    ];
+    for (const p of session.participants.values()) {
+      const cam = session.remoteFor(p, 'camera');
+      const mic = session.remoteFor(p, 'microphone');
+      const level = mic?.remote && !mic.info.muted ? (mic.remote.receiver.getSynchronizationSources()[0]?.audioLevel ?? 0) : 0;
+      infos.push({
+        ...common,
+        key: p.id,
+        label: p.name,
+        name: p.name,
+        video: cam && !cam.info.muted && cam.remote ? cam.remote.track : null,
+        mirrored: false,
+        micMuted: !mic || mic.info.muted,
+        speaking: isSpeaking(p.id, level, now),
+        away: p.state === 'away',
+      });
+    }
+    return infos;
+  }
+
+  function renderStage(): boolean {
+    let track: MediaStreamTrack | null = null;
+    let owner = '';
+    for (const p of session.participants.values()) {
+      const scr = session.remoteFor(p, 'screen');
+      if (scr?.remote && !scr.info.muted) {
+        track = scr.remote.track;
+        owner = p.name;
+        break;
+      }
+    }
+    if (!track && session.screen) {
+      track = session.screen;
+      owner = t('yourScreen');
+    }
+    if (track !== stageTrack) {
+      stageTrack = track;
+      stageVideo.srcObject = track ? new MediaStream([track]) : null;
+      if (track) void stageVideo.play().catch(() => undefined);
+    }
+    stage.hidden = !track;
+    const label = track ? t('stageLabel', { name: owner }) : '';
+    setAttr(stage, 'aria-label', track ? label : null);
+    setText(stageLabel, label);
+    area.classList.toggle('with-stage', !!track);
+    return !!track;
+  }
+
+  function render(): void {
+    const now = performance.now();
+    const s = session.state;
+    setText(heading, t('prejoinMeeting', { code }));
+    setText(statusText, reasonText(s));
+    banner.dataset.state = s.kind;
+    banner.hidden = s.kind === 'connected';
+    retryButton.hidden = !(s.kind === 'failed' || (s.kind === 'ended' && s.reason !== 'replaced'));
+    setText(retryButton, t('retry'));
+    homeLink.hidden = !(s.kind === 'failed' || s.kind === 'ended');
+    setText(homeLink, t('homeLink'));
+    setAttr(tilesEl, 'aria-label', t('participantsLabel'));
+
+    renderStage();
+    const infos = tileInfos(now);
+    const keep = new Set(infos.map((i) => i.key));
+    for (const [key, tile] of tiles) {
+      if (!keep.has(key)) {
+        tile.destroy();
+        tiles.delete(key);
+      }
+    }
+    infos.forEach((info, index) => {
+      let tile = tiles.get(info.key);
+      if (!tile) {
+        tile = new Tile(info.key);
+        tile.el.setAttribute('role', 'listitem');
+        tiles.set(info.key, tile);
+        if (info.key !== 'self') {
+          tile.onFirstFrame = (at) => {
+            timings.firstRemoteFrameMs ??= Math.round(at);
+          };
+        }
+      }
+      tile.update(info);
+      if (tilesEl.children[index] !== tile.el) tilesEl.insertBefore(tile.el, tilesEl.children[index] ?? null);
+    });
+    tilesEl.dataset.count = String(infos.length);
+    layout.setCount(infos.length);
+    layout.refresh();
+
+    controls.update({
+      micOn: session.micOn,
+      micAvailable: !!local.mic,
+      camOn: session.camOn,
+      camAvailable: local.problem === null || !!local.camera,
+      sharing: !!session.screen,
+      shareAvailable: !!navigator.mediaDevices && 'getDisplayMedia' in navigator.mediaDevices,
+      connected: s.kind === 'connected',
+    });
+    sinks.sync(session.subscriber?.remote.values() ?? []);
+    document.title = `${t('prejoinMeeting', { code })} · ${t('productName')}`;
+  }
+
+  // Speaking indicators follow audio levels about five times a second.
+  const poll = window.setInterval(render, 200);
+  const offLang = onLangChange(render);
+
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, area, controls.el, toast, sinks.el));
+  session.start();
+  render();
+  focusHeading(main);
+
+  const onUnload = () => session.leave();
+  window.addEventListener('pagehide', onUnload);
+
+  return () => {
+    window.removeEventListener('pagehide', onUnload);
+    window.clearInterval(poll);
+    window.clearTimeout(toastTimer);
+    offLang();
+    if (session.state.kind !== 'left') {
+      session.leave();
+      local.stopAll();
+    }
+    selfMeter?.close();
+    layout.close();
+    sinks.close();
+    for (const tile of tiles.values()) tile.destroy();
+    delete window.visio;
+  };
+}
