@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +22,13 @@ import (
 
 // startServer runs a whole visio service on loopback with random ports.
 func startServer(t *testing.T, mutate ...func(*config.Config)) (base string) {
+	base, _ = startServerStop(t, mutate...)
+	return base
+}
+
+// startServerStop is startServer that also returns a function stopping the server as SIGTERM
+// would (it may be called more than once).
+func startServerStop(t *testing.T, mutate ...func(*config.Config)) (base string, stop func()) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
@@ -42,18 +52,44 @@ func startServer(t *testing.T, mutate ...func(*config.Config)) (base string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server run: %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("server run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("server did not stop within 15s")
 			}
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop within 15s")
+		})
+	}
+	t.Cleanup(stop)
+	return a.URL(), stop
+}
+
+// metric returns the value of an unlabelled metric from /metrics.
+func metric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
 		}
-	})
-	return a.URL()
+	}
+	t.Fatalf("metric %s not found", name)
+	return 0
 }
 
 // received is what a participant got on one remote track.

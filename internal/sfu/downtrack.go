@@ -43,7 +43,8 @@ type DownTrack struct {
 	seqOffset uint16
 	lastOut   uint16
 	resumeSeq uint16
-	exts      [maxExtensionID]rtp.Extension // scratch space for the rewritten header
+	hdr       rtp.Header                    // the rewritten header, reused for every packet
+	exts      [maxExtensionID]rtp.Extension // its extensions
 }
 
 var _ webrtc.TrackLocal = (*DownTrack)(nil)
@@ -153,7 +154,8 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) (forwarded bool, err error) {
 		d.lastOut = out
 	}
 
-	h := p.Header
+	d.hdr = p.Header
+	h := &d.hdr
 	h.SSRC = d.ssrc
 	h.PayloadType = d.payloadType
 	h.SequenceNumber = out
@@ -170,7 +172,7 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) (forwarded bool, err error) {
 			}
 		}
 	}
-	if _, err := d.writer.WriteRTP(&h, p.Payload); err != nil {
+	if _, err := d.writer.WriteRTP(h, p.Payload); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -1,0 +1,61 @@
+# visio: the two commands that matter are `make run` and `make test`.
+# Needs Go and Node.js (npm); the browser tests also need Chromium (apt-get install chromium).
+
+GO       ?= go
+BIN      := bin/visio
+WEB_OUT  := web/dist/app/index.html
+NPM_DEPS := web/node_modules/.package-lock.json
+FUZZTIME ?= 10s
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run build web test test-go test-e2e fuzz bench vet clean
+
+## run: build everything and run the service on embedded defaults (http://localhost:8080)
+run: build
+	./$(BIN) serve
+
+## build: the web app, then the single binary that embeds it
+build: web
+	$(GO) build -o $(BIN) ./cmd/visio
+
+## web: install the web app's dependencies (npm ci) and build it into web/dist/app
+web: $(WEB_OUT)
+
+$(NPM_DEPS): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_OUT): $(NPM_DEPS) $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+	cd web && npm run build
+
+## test: every test: vet, Go tests with the race detector, short fuzz runs, browser end-to-end tests
+test: vet test-go fuzz test-e2e
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd internal web/*.go)" || { echo "gofmt needed on:"; gofmt -l cmd internal web/*.go; exit 1; }
+
+test-go: web
+	$(GO) test -race -count=1 -timeout 10m ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+## fuzz: run every fuzz target for FUZZTIME (default 10s) each
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## test-e2e: browser tests: headless Chromium (Playwright) against the real binary
+test-e2e: build
+	@test -x $(CHROMIUM) || { echo "Chromium is needed for the browser tests: apt-get install chromium"; exit 1; }
+	cd web && VISIO_BIN=../$(BIN) CHROMIUM=$(CHROMIUM) npm run test:e2e
+
+## bench: the benchmarks, with allocations
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin web/dist/app web/node_modules

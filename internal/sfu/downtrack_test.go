@@ -1,0 +1,188 @@
+package sfu
+
+import (
+	"testing"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+const audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+// fakeBinding stands for a subscriber's negotiated sender.
+type fakeBinding struct {
+	written []rtp.Packet
+	keep    bool
+}
+
+func (f *fakeBinding) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	if f.keep {
+		p := rtp.Packet{Header: h.Clone(), Payload: append([]byte(nil), payload...)}
+		f.written = append(f.written, p)
+	}
+	return len(payload), nil
+}
+func (f *fakeBinding) Write(b []byte) (int, error) { return len(b), nil }
+
+func (f *fakeBinding) CodecParameters() []webrtc.RTPCodecParameters {
+	return []webrtc.RTPCodecParameters{{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "video/VP8", ClockRate: 90000}, PayloadType: 100}}
+}
+func (f *fakeBinding) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter {
+	return []webrtc.RTPHeaderExtensionParameter{{URI: audioLevelURI, ID: 5}, {URI: "urn:ietf:params:rtp-hdrext:sdes:mid", ID: 1}}
+}
+func (f *fakeBinding) SSRC() webrtc.SSRC                       { return 4242 }
+func (f *fakeBinding) SSRCRetransmission() webrtc.SSRC         { return 0 }
+func (f *fakeBinding) SSRCForwardErrorCorrection() webrtc.SSRC { return 0 }
+func (f *fakeBinding) WriteStream() webrtc.TrackLocalWriter    { return f }
+func (f *fakeBinding) ID() string                              { return "binding" }
+func (f *fakeBinding) RTCPReader() interceptor.RTCPReader      { return nil }
+
+func testTrack() *publishedTrack {
+	return &publishedTrack{
+		id:   "TR_test",
+		kind: webrtc.RTPCodecTypeVideo,
+		codec: webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "video/VP8", ClockRate: 90000}, PayloadType: 96,
+		},
+		extensions: []webrtc.RTPHeaderExtensionParameter{{URI: audioLevelURI, ID: 1}, {URI: "urn:ietf:params:rtp-hdrext:sdes:mid", ID: 3}},
+	}
+}
+
+func packet(seq uint16) *rtp.Packet {
+	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, SSRC: 1}, Payload: []byte{byte(seq), 1, 2, 3}}
+	_ = p.Header.SetExtension(1, []byte{0x80 | 30}) // audio level
+	_ = p.Header.SetExtension(3, []byte("0"))       // publisher's mid: must not be forwarded
+	return p
+}
+
+func TestDownTrackRewrite(t *testing.T) {
+	b := &fakeBinding{keep: true}
+	d := newDownTrack(testTrack(), nil)
+	if _, err := d.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	// 10 packets, then 3 dropped (muted), then 3 more, then a late retransmission from before
+	// the drop, then a retransmission from after it.
+	for s := uint16(65530); s != 4; s++ { // crosses the 16-bit wrap
+		if _, err := d.writeRTP(packet(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		d.drop()
+	}
+	for _, s := range []uint16{7, 8, 9, 2, 8} {
+		if _, err := d.writeRTP(packet(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seqs []uint16
+	for _, p := range b.written {
+		seqs = append(seqs, p.SequenceNumber)
+		if p.SSRC != 4242 || p.PayloadType != 100 {
+			t.Errorf("packet %d: ssrc %d pt %d, want 4242 and 100", p.SequenceNumber, p.SSRC, p.PayloadType)
+		}
+		if got := p.GetExtension(5); len(got) != 1 || got[0] != 0x80|30 {
+			t.Errorf("packet %d: audio level extension %v, want it remapped to id 5", p.SequenceNumber, got)
+		}
+		if p.GetExtension(1) != nil || p.GetExtension(3) != nil {
+			t.Errorf("packet %d: publisher-hop extensions were forwarded", p.SequenceNumber)
+		}
+	}
+	want := []uint16{65530, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3, 4, 5, 6, 5}
+	if len(seqs) != len(want) {
+		t.Fatalf("sequence numbers %v, want %v", seqs, want)
+	}
+	for i := range want {
+		if seqs[i] != want[i] {
+			t.Fatalf("sequence numbers %v, want %v", seqs, want)
+		}
+	}
+}
+
+func TestDownTrackUnbound(t *testing.T) {
+	d := newDownTrack(testTrack(), nil)
+	if ok, err := d.writeRTP(packet(1)); ok || err != nil {
+		t.Fatalf("write before bind: ok=%v err=%v, want dropped", ok, err)
+	}
+	b := &fakeBinding{keep: true}
+	if _, err := d.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := d.writeRTP(packet(2)); !ok {
+		t.Fatal("write after bind dropped")
+	}
+	_ = d.Unbind(b)
+	if ok, _ := d.writeRTP(packet(3)); ok {
+		t.Fatal("write after unbind forwarded")
+	}
+}
+
+func TestMatchCodec(t *testing.T) {
+	have := []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "video/H264", SDPFmtpLine: "profile-level-id=42e01f"}, PayloadType: 102},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "video/H264", SDPFmtpLine: "profile-level-id=640032"}, PayloadType: 104},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "video/vp8"}, PayloadType: 96},
+	}
+	tests := []struct {
+		want webrtc.RTPCodecCapability
+		pt   webrtc.PayloadType
+		ok   bool
+	}{
+		{webrtc.RTPCodecCapability{MimeType: "video/VP8"}, 96, true},
+		{webrtc.RTPCodecCapability{MimeType: "video/H264", SDPFmtpLine: "profile-level-id=640032"}, 104, true},
+		{webrtc.RTPCodecCapability{MimeType: "video/H264", SDPFmtpLine: "other"}, 102, true},
+		{webrtc.RTPCodecCapability{MimeType: "video/AV1"}, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := matchCodec(tt.want, have)
+		if ok != tt.ok || got.PayloadType != tt.pt {
+			t.Errorf("matchCodec(%s %s) = %d %v, want %d %v", tt.want.MimeType, tt.want.SDPFmtpLine, got.PayloadType, ok, tt.pt, tt.ok)
+		}
+	}
+}
+
+// BenchmarkDownTrackWrite is the per-subscriber cost of forwarding one packet, without the
+// encryption and send that the WebRTC stack does after it.
+func BenchmarkDownTrackWrite(b *testing.B) {
+	d := newDownTrack(testTrack(), nil)
+	if _, err := d.Bind(&fakeBinding{}); err != nil {
+		b.Fatal(err)
+	}
+	p := packet(1)
+	p.Payload = make([]byte, 1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.SequenceNumber = uint16(i)
+		if _, err := d.writeRTP(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFanOut forwards one packet to 50 subscribers, as publishedTrack.forward does.
+func BenchmarkFanOut(b *testing.B) {
+	t := testTrack()
+	t.metrics = NewMetrics(nil)
+	for i := 0; i < 50; i++ {
+		d := newDownTrack(t, nil)
+		if _, err := d.Bind(&fakeBinding{}); err != nil {
+			b.Fatal(err)
+		}
+		t.addDown(d)
+	}
+	p := packet(1)
+	p.Payload = make([]byte, 1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.SequenceNumber = uint16(i)
+		for _, d := range *t.downs.Load() {
+			if _, err := d.writeRTP(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
