@@ -21,14 +21,14 @@ import (
 )
 
 // startServer runs a whole visio service on loopback with random ports.
-func startServer(t *testing.T, mutate ...func(*config.Config)) (base string) {
+func startServer(t testing.TB, mutate ...func(*config.Config)) (base string) {
 	base, _ = startServerStop(t, mutate...)
 	return base
 }
 
 // startServerStop is startServer that also returns a function stopping the server as SIGTERM
 // would (it may be called more than once).
-func startServerStop(t *testing.T, mutate ...func(*config.Config)) (base string, stop func()) {
+func startServerStop(t testing.TB, mutate ...func(*config.Config)) (base string, stop func()) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
@@ -71,7 +71,7 @@ func startServerStop(t *testing.T, mutate ...func(*config.Config)) (base string,
 }
 
 // metric returns the value of an unlabelled metric from /metrics.
-func metric(t *testing.T, base, name string) float64 {
+func metric(t testing.TB, base, name string) float64 {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -104,7 +104,7 @@ type received struct {
 
 // participant is a headless participant with a record of everything it received.
 type participant struct {
-	t      *testing.T
+	t      testing.TB
 	c      *client.Client
 	src    *client.SyntheticSource
 	cancel context.CancelFunc
@@ -115,7 +115,7 @@ type participant struct {
 	joined time.Time
 }
 
-func join(t *testing.T, api *webrtc.API, base, code, name string) *participant {
+func join(t testing.TB, api *webrtc.API, base, code, name string) *participant {
 	t.Helper()
 	p := &participant{t: t, tracks: map[string]*received{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -251,7 +251,7 @@ func (p *participant) sawEvent(f func(any) bool) bool {
 }
 
 // eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -264,7 +264,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 
 // checkStream verifies that pkts carry publisher pub's synthetic kind stream exactly, with
 // consecutive sequence numbers and counters, and returns how many arrived out of order.
-func checkStream(t *testing.T, label string, pkts []rtp.Packet, pub, kind byte, size int) (reordered int) {
+func checkStream(t testing.TB, label string, pkts []rtp.Packet, pub, kind byte, size int) (reordered int) {
 	t.Helper()
 	if len(pkts) == 0 {
 		t.Errorf("%s: no packets", label)

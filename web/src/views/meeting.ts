@@ -142,7 +142,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     for (const p of session.participants.values()) {
       const cam = session.remoteFor(p, 'camera');
       const mic = session.remoteFor(p, 'microphone');
-      const level = mic?.remote && !mic.info.muted ? (mic.remote.receiver.getSynchronizationSources()[0]?.audioLevel ?? 0) : 0;
+      const level = mic?.remote && !mic.info.muted ? (peaks.get(p.id) ?? 0) : 0;
+      peaks.delete(p.id);
       infos.push({
         ...common,
         key: p.id,
@@ -240,7 +241,18 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     document.title = `${t('prejoinMeeting', { code })} · ${t('productName')}`;
   }
 
-  // Speaking indicators follow audio levels about five times a second.
+  // Speaking indicators follow audio levels about five times a second. Levels are sampled more
+  // often and the peak kept, so that a short sound between two renders is not missed (the audio
+  // level of a receiver is that of its last packet, 20 ms of sound).
+  const peaks = new Map<string, number>();
+  const sampler = window.setInterval(() => {
+    for (const p of session.participants.values()) {
+      const mic = session.remoteFor(p, 'microphone');
+      if (!mic?.remote || mic.info.muted) continue;
+      const level = mic.remote.receiver.getSynchronizationSources()[0]?.audioLevel ?? 0;
+      if (level > (peaks.get(p.id) ?? 0)) peaks.set(p.id, level);
+    }
+  }, 40);
   const poll = window.setInterval(render, 200);
   const offLang = onLangChange(render);
 
@@ -255,6 +267,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   return () => {
     window.removeEventListener('pagehide', onUnload);
     window.clearInterval(poll);
+    window.clearInterval(sampler);
     window.clearTimeout(toastTimer);
     offLang();
     if (session.state.kind !== 'left') {
