@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -62,7 +64,26 @@ func TestFiveParticipants(t *testing.T) {
 			return true
 		}
 	}
-	eventually(t, 30*time.Second, "every participant to receive every other's audio and video", allReceiving(40))
+	if !within(30*time.Second, allReceiving(40)) {
+		for j, pj := range ps {
+			for i, pi := range ps {
+				if i == j {
+					continue
+				}
+				for _, src := range []string{"microphone", "camera"} {
+					id := pj.trackOf(pi.c.ID(), src)
+					pkts, _ := pj.packets(id)
+					if len(pkts) < 40 {
+						t.Logf("P%d <- P%d %s: track %q, %d packets", j, i, src, id, len(pkts))
+					}
+				}
+			}
+		}
+		if os.Getenv("VISIO_TEST_DUMP") != "" {
+			_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+		}
+		t.Fatal("timed out waiting for every participant to receive every other's audio and video")
+	}
 
 	var reordered int
 	for j, pj := range ps {

@@ -19,6 +19,8 @@ type Config struct {
 	Signal Signal `toml:"signal"`
 	Room   Room   `toml:"room"`
 	Log    Log    `toml:"log"`
+	Store  Store  `toml:"store"`
+	Auth   Auth   `toml:"auth"`
 }
 
 // HTTP configures the web server.
@@ -102,6 +104,8 @@ func Default() Config {
 		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second)},
 		Room:   Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour)},
 		Log:    Log{Level: "info", Format: "text"},
+		Store:  defaultStore(),
+		Auth:   defaultAuth(),
 	}
 }
 
@@ -159,6 +163,8 @@ func (c *Config) Validate() error {
 	default:
 		add("log.format %q: want text or json", c.Log.Format)
 	}
+	c.Store.validate(add)
+	c.Auth.validate(add)
 	return errors.Join(errs...)
 }
 

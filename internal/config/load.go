@@ -42,6 +42,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	f.apply(&cfg, fs)
+	if cfg.Store.DataDir == "" {
+		cfg.Store.DataDir = DefaultDataDir(getenv)
+	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("invalid configuration:\n%w", err)
 	}
@@ -84,6 +87,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"VISIO_HTTP_ADDR": &cfg.HTTP.Addr, "VISIO_HTTP_PUBLIC_URL": &cfg.HTTP.PublicURL,
 		"VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
 		"VISIO_LOG_LEVEL": &cfg.Log.Level, "VISIO_LOG_FORMAT": &cfg.Log.Format,
+		"VISIO_STORE_DRIVER": &cfg.Store.Driver, "VISIO_STORE_DATA_DIR": &cfg.Store.DataDir,
+		"VISIO_STORE_SQLITE_PATH": &cfg.Store.SQLitePath, "VISIO_STORE_POSTGRES_URL": &cfg.Store.PostgresURL,
+		"VISIO_AUTH_ISSUER": &cfg.Auth.Issuer, "VISIO_AUTH_CLIENT_ID": &cfg.Auth.ClientID,
+		"VISIO_AUTH_CLIENT_SECRET": &cfg.Auth.ClientSecret, "VISIO_AUTH_KEY_FILE": &cfg.Auth.KeyFile,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -106,6 +113,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	durs := map[string]*Duration{
 		"VISIO_SIGNAL_RECONNECT_GRACE": &cfg.Signal.ReconnectGrace, "VISIO_SIGNAL_PING_INTERVAL": &cfg.Signal.PingInterval,
 		"VISIO_ROOM_CODE_LIFETIME": &cfg.Room.CodeLifetime, "VISIO_HTTP_SHUTDOWN_TIMEOUT": &cfg.HTTP.ShutdownTimeout,
+		"VISIO_AUTH_SESSION_LIFETIME": &cfg.Auth.SessionLifetime, "VISIO_AUTH_JOIN_TOKEN_LIFETIME": &cfg.Auth.JoinTokenLifetime,
 	}
 	for k, p := range durs {
 		if v := getenv(k); v != "" {
@@ -133,6 +141,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	if v := getenv("VISIO_HTTP_ALLOWED_ORIGINS"); v != "" {
 		cfg.HTTP.AllowedOrigins = splitList(v)
+	}
+	if v := getenv("VISIO_AUTH_SCOPES"); v != "" {
+		cfg.Auth.Scopes = strings.Fields(strings.ReplaceAll(v, ",", " "))
 	}
 	return nil
 }

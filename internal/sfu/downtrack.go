@@ -20,15 +20,17 @@ var forwardedExtensions = []string{
 const maxExtensionID = 14
 
 // DownTrack sends one published track to one subscriber. It implements webrtc.TrackLocal so that
-// pion binds it to the subscriber's connection, and it rewrites sequence numbers so that the
-// subscriber sees a gap-free stream even when the server drops packets (while a track is muted).
+// pion binds it to the subscriber's connection. It forwards one layer at a time, switches layers
+// on keyframes, and rewrites sequence numbers, timestamps and VP8 picture IDs so that the
+// subscriber sees one continuous stream across drops (muted, paused) and layer switches.
 type DownTrack struct {
-	id       string
-	streamID string
-	kind     webrtc.RTPCodecType
-	codec    webrtc.RTPCodecCapability
-	pubExt   [maxExtensionID + 1]string // publisher extension ID -> URI
-	onBind   func()
+	track  *publishedTrack
+	id     string
+	kind   webrtc.RTPCodecType
+	codec  webrtc.RTPCodecCapability
+	clock  uint32
+	pubExt [maxExtensionID + 1]string // publisher extension ID -> URI
+	onBind func()
 
 	mu          sync.Mutex // guards the following fields
 	bound       bool
@@ -37,12 +39,23 @@ type DownTrack struct {
 	writer      webrtc.TrackLocalWriter
 	extMap      [maxExtensionID + 1]uint8 // publisher extension ID -> subscriber ID (0: drop)
 
-	// Sequence number rewriting, touched only by the forwarding goroutine (and reset under mu).
+	current int // layer being forwarded, noLayer for none
+	target  int // layer wanted; switched to on its next keyframe
+
+	// What the subscriber asked for (video): shown or not, and at what size.
+	visible       bool
+	width, height int
+
+	// Rewriting state.
 	started   bool
 	dropping  bool
 	seqOffset uint16
 	lastOut   uint16
 	resumeSeq uint16
+	tsOffset  uint32
+	lastTS    uint32 // last timestamp sent (rewritten)
+	lastAt    int64  // unix nanoseconds of the last packet sent
+	vp8       vp8Munger
 	hdr       rtp.Header                    // the rewritten header, reused for every packet
 	exts      [maxExtensionID]rtp.Extension // its extensions
 }
@@ -51,11 +64,18 @@ var _ webrtc.TrackLocal = (*DownTrack)(nil)
 
 func newDownTrack(t *publishedTrack, onBind func()) *DownTrack {
 	d := &DownTrack{
-		id:       t.id,
-		streamID: t.id,
-		kind:     t.kind,
-		codec:    t.codec.RTPCodecCapability,
-		onBind:   onBind,
+		track:   t,
+		id:      t.id,
+		kind:    t.kind,
+		codec:   t.codec.RTPCodecCapability,
+		clock:   t.codec.ClockRate,
+		onBind:  onBind,
+		current: noLayer,
+		target:  0,
+		visible: true,
+	}
+	if !t.simulcast {
+		d.current = 0 // one layer: forward from the first packet
 	}
 	for _, e := range t.extensions {
 		if e.ID >= 1 && e.ID <= maxExtensionID {
@@ -104,32 +124,85 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 // ID returns the track id, the same as the published track's.
 func (d *DownTrack) ID() string { return d.id }
 
-// RID returns "": down tracks carry one encoding.
+// RID returns "": a down track carries one layer at a time.
 func (d *DownTrack) RID() string { return "" }
 
 // StreamID returns the stream id, equal to the track id so that clients can map a received
 // stream to the published track.
-func (d *DownTrack) StreamID() string { return d.streamID }
+func (d *DownTrack) StreamID() string { return d.id }
 
 // Kind returns audio or video.
 func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.kind }
 
-// drop records that a packet was not forwarded, so that the next forwarded packet continues the
-// subscriber's sequence numbers without a gap.
-func (d *DownTrack) drop() {
+// setPreference records how the subscriber shows this video track.
+func (d *DownTrack) setPreference(visible bool, w, h int) {
 	d.mu.Lock()
-	d.dropping = true
+	d.visible, d.width, d.height = visible, w, h
 	d.mu.Unlock()
 }
 
-// writeRTP forwards one packet. It is called only from the published track's forwarding
-// goroutine and does not allocate.
-func (d *DownTrack) writeRTP(p *rtp.Packet) (forwarded bool, err error) {
+func (d *DownTrack) preference() (visible bool, w, h int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.visible, d.width, d.height
+}
+
+func (d *DownTrack) targetLayer() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.target
+}
+
+// setTarget chooses the layer to forward. noLayer pauses the track for this subscriber at once;
+// another layer is switched to on its next keyframe, which is requested.
+func (d *DownTrack) setTarget(idx int) {
+	d.mu.Lock()
+	if idx == d.target && (idx != noLayer || d.current == noLayer) {
+		d.mu.Unlock()
+		return
+	}
+	d.target = idx
+	if idx == noLayer {
+		d.current = noLayer
+		d.dropping = true
+	}
+	needKey := idx != noLayer && idx != d.current
+	d.mu.Unlock()
+	if needKey {
+		d.track.requestKeyframe(idx)
+	}
+}
+
+// drop records that a packet of layer idx was not forwarded, so that the next forwarded packet
+// continues the subscriber's sequence numbers without a gap.
+func (d *DownTrack) drop(idx int) {
+	d.mu.Lock()
+	if idx == d.current {
+		d.dropping = true
+	}
+	d.mu.Unlock()
+}
+
+// writeRTP forwards one packet of layer idx, if that is the layer this subscriber gets. It is
+// called from the layers' forwarding goroutines and does not allocate.
+func (d *DownTrack) writeRTP(p *rtp.Packet, idx int, vp8 *vp8Descriptor, now int64) (forwarded bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.bound || d.writer == nil {
-		d.dropping = true
+		if idx == d.current {
+			d.dropping = true
+		}
 		return false, nil
+	}
+	switched := false
+	if idx != d.current {
+		if idx != d.target || (d.track.vp8 && !vp8.keyframe) {
+			return false, nil
+		}
+		// The target layer's keyframe: switch to it.
+		d.current = idx
+		d.dropping = true
+		switched = true
 	}
 	seq := p.SequenceNumber
 	switch {
@@ -139,19 +212,40 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) (forwarded bool, err error) {
 		d.seqOffset = 0
 		d.resumeSeq = seq
 		d.lastOut = seq - 1
+		d.tsOffset = 0
 	case d.dropping:
 		// Continue right after the last packet sent: the packets we dropped never existed
 		// for this subscriber.
 		d.dropping = false
 		d.seqOffset = seq - d.lastOut - 1
 		d.resumeSeq = seq
+		if switched {
+			// Another layer has its own timestamp base: continue from the last timestamp
+			// sent, plus the time elapsed since.
+			elapsed := uint32(float64(now-d.lastAt) / 1e9 * float64(d.clock))
+			if elapsed == 0 {
+				elapsed = 1
+			}
+			d.tsOffset = p.Timestamp - (d.lastTS + elapsed)
+		}
 	case int16(seq-d.resumeSeq) < 0:
-		// A late packet (retransmission) from before a drop: its slot was reused.
+		// A late packet (retransmission) from before a drop or switch: its slot was reused.
 		return false, nil
 	}
 	out := seq - d.seqOffset
+	ts := p.Timestamp - d.tsOffset
 	if int16(out-d.lastOut) > 0 {
 		d.lastOut = out
+		d.lastTS = ts
+		d.lastAt = now
+	}
+
+	payload := p.Payload
+	if d.track.vp8 && vp8.headerSize > 0 {
+		if switched {
+			d.vp8.reset(*vp8)
+		}
+		payload = d.vp8.rewrite(payload, *vp8)
 	}
 
 	d.hdr = p.Header
@@ -159,6 +253,7 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) (forwarded bool, err error) {
 	h.SSRC = d.ssrc
 	h.PayloadType = d.payloadType
 	h.SequenceNumber = out
+	h.Timestamp = ts
 	h.Padding = false // padding is the publisher hop's business
 	h.PaddingSize = 0
 	h.Extension = false
@@ -166,13 +261,13 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) (forwarded bool, err error) {
 	if p.Header.Extension {
 		for pubID := uint8(1); pubID <= maxExtensionID; pubID++ {
 			if subID := d.extMap[pubID]; subID != 0 {
-				if payload := p.Header.GetExtension(pubID); payload != nil {
-					_ = h.SetExtension(subID, payload)
+				if ext := p.Header.GetExtension(pubID); ext != nil {
+					_ = h.SetExtension(subID, ext)
 				}
 			}
 		}
 	}
-	if _, err := d.writer.WriteRTP(h, p.Payload); err != nil {
+	if _, err := d.writer.WriteRTP(h, payload); err != nil {
 		return false, err
 	}
 	return true, nil

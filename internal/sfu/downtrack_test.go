@@ -65,15 +65,15 @@ func TestDownTrackRewrite(t *testing.T) {
 	// 10 packets, then 3 dropped (muted), then 3 more, then a late retransmission from before
 	// the drop, then a retransmission from after it.
 	for s := uint16(65530); s != 4; s++ { // crosses the 16-bit wrap
-		if _, err := d.writeRTP(packet(s)); err != nil {
+		if _, err := d.writeRTP(packet(s), 0, &vp8Descriptor{}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := 0; i < 3; i++ {
-		d.drop()
+		d.drop(0)
 	}
 	for _, s := range []uint16{7, 8, 9, 2, 8} {
-		if _, err := d.writeRTP(packet(s)); err != nil {
+		if _, err := d.writeRTP(packet(s), 0, &vp8Descriptor{}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -103,18 +103,18 @@ func TestDownTrackRewrite(t *testing.T) {
 
 func TestDownTrackUnbound(t *testing.T) {
 	d := newDownTrack(testTrack(), nil)
-	if ok, err := d.writeRTP(packet(1)); ok || err != nil {
+	if ok, err := d.writeRTP(packet(1), 0, &vp8Descriptor{}, 0); ok || err != nil {
 		t.Fatalf("write before bind: ok=%v err=%v, want dropped", ok, err)
 	}
 	b := &fakeBinding{keep: true}
 	if _, err := d.Bind(b); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := d.writeRTP(packet(2)); !ok {
+	if ok, _ := d.writeRTP(packet(2), 0, &vp8Descriptor{}, 0); !ok {
 		t.Fatal("write after bind dropped")
 	}
 	_ = d.Unbind(b)
-	if ok, _ := d.writeRTP(packet(3)); ok {
+	if ok, _ := d.writeRTP(packet(3), 0, &vp8Descriptor{}, 0); ok {
 		t.Fatal("write after unbind forwarded")
 	}
 }
@@ -156,7 +156,7 @@ func BenchmarkDownTrackWrite(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p.SequenceNumber = uint16(i)
-		if _, err := d.writeRTP(p); err != nil {
+		if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -180,7 +180,7 @@ func BenchmarkFanOut(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		p.SequenceNumber = uint16(i)
 		for _, d := range *t.downs.Load() {
-			if _, err := d.writeRTP(p); err != nil {
+			if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
 				b.Fatal(err)
 			}
 		}

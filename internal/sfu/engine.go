@@ -7,6 +7,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -27,7 +29,8 @@ type Config struct {
 
 // Engine builds peer connections that share one UDP port and one codec configuration.
 type Engine struct {
-	api     *webrtc.API
+	api     *webrtc.API // publisher connections
+	se      webrtc.SettingEngine
 	mux     *ice.MultiUDPMuxDefault
 	metrics *Metrics
 	log     *slog.Logger
@@ -80,8 +83,60 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 	}
 
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	return &Engine{api: api, mux: mux, metrics: metrics, log: log}, nil
+	return &Engine{api: api, se: se, mux: mux, metrics: metrics, log: log}, nil
 }
+
+// newSubscriberConnection makes a subscriber peer connection with its own bandwidth estimator:
+// send-side estimation (Google congestion control) from the transport-wide congestion control
+// feedback the subscriber returns. Each connection needs its own interceptor registry, hence its
+// own API.
+func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
+	me := &webrtc.MediaEngine{}
+	if err := registerCodecs(me); err != nil {
+		return nil, nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(me, ir); err != nil {
+		return nil, nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, nil, err
+	}
+	estimators := make(chan cc.BandwidthEstimator, 1)
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(initialBitrate),
+			gcc.SendSideBWEMinBitrate(100_000),
+			gcc.SendSideBWEMaxBitrate(50_000_000),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+		)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ccf.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) { estimators <- est })
+	// Interceptors added later wrap the earlier ones: the transport-wide sequence number must be
+	// set before the estimator records the packet.
+	ir.Add(ccf)
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
+		return nil, nil, err
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(e.se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, nil, err
+	}
+	select {
+	case est := <-estimators:
+		return pc, est, nil
+	default:
+		return pc, nil, nil
+	}
+}
+
+// initialBitrate is a new subscriber's bandwidth estimate before any feedback: enough for a few
+// medium layers; the estimate then follows the link.
+const initialBitrate = 1_500_000
 
 // Addrs returns the local addresses of the media UDP port.
 func (e *Engine) Addrs() []net.Addr { return e.mux.GetListenAddresses() }

@@ -39,12 +39,16 @@ type PeerHandler interface {
 	OnOffer(sdp string)
 	// OnTracksChanged is called when the peer's published tracks or their mute state change.
 	OnTracksChanged()
+	// OnLayers is called when the set of simulcast layers of one of the peer's tracks that
+	// subscribers need changes: the client should send only those.
+	OnLayers(trackID string, rids []string)
 }
 
 // DeclaredTrack is what a client says about a track it is about to send.
 type DeclaredTrack struct {
 	CID    string // the browser's MediaStreamTrack.id, found in the SDP msid
 	Source Source
+	Layers []string // simulcast RIDs the client encodes, when it sends simulcast
 }
 
 // Peer is one participant's media: a publisher and a subscriber peer connection.
@@ -56,13 +60,17 @@ type Peer struct {
 	sub     *webrtc.PeerConnection
 	metrics *Metrics
 	log     *slog.Logger
-	wg      sync.WaitGroup // forwarding and RTCP goroutines
+	wg      sync.WaitGroup // forwarding, RTCP and allocation goroutines
+	alloc   *allocator     // used by the allocation goroutine only
+	kick    chan struct{}  // asks for an allocation now
+	stop    chan struct{}  // closed by Close
 
-	mu        sync.Mutex // guards the following fields
-	declared  map[string]Source
-	muted     map[Source]bool
-	published map[string]*publishedTrack
-	closed    bool
+	mu         sync.Mutex // guards the following fields
+	declared   map[string]DeclaredTrack
+	muted      map[Source]bool
+	published  map[string]*publishedTrack
+	byReceiver map[*webrtc.RTPReceiver]*publishedTrack
+	closed     bool
 
 	negMu       sync.Mutex // guards the subscriber negotiation fields below; taken before mu
 	subs        map[string]*subscription
@@ -71,7 +79,17 @@ type Peer struct {
 	restart     bool // the next offer restarts ICE
 	subClosed   bool
 	pendingCand []webrtc.ICECandidateInit
+	prefs       map[string]preference // how the client shows each track, by track id
 }
+
+// preference is how a subscriber shows one video track.
+type preference struct {
+	visible       bool
+	width, height int
+}
+
+// maxPreferences bounds the preferences kept for tracks not (yet) subscribed.
+const maxPreferences = 256
 
 type subscription struct {
 	track  *publishedTrack
@@ -86,23 +104,28 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new publisher connection: %w", err)
 	}
-	sub, err := r.engine.api.NewPeerConnection(webrtc.Configuration{})
+	sub, bwe, err := r.engine.newSubscriberConnection()
 	if err != nil {
 		_ = pub.Close()
 		return nil, fmt.Errorf("new subscriber connection: %w", err)
 	}
 	p := &Peer{
-		id:        id,
-		room:      r,
-		handler:   h,
-		pub:       pub,
-		sub:       sub,
-		metrics:   r.metrics,
-		log:       r.log.With("participant", id),
-		declared:  make(map[string]Source),
-		muted:     make(map[Source]bool),
-		published: make(map[string]*publishedTrack),
-		subs:      make(map[string]*subscription),
+		id:         id,
+		room:       r,
+		handler:    h,
+		pub:        pub,
+		sub:        sub,
+		metrics:    r.metrics,
+		log:        r.log.With("participant", id),
+		declared:   make(map[string]DeclaredTrack),
+		muted:      make(map[Source]bool),
+		published:  make(map[string]*publishedTrack),
+		byReceiver: make(map[*webrtc.RTPReceiver]*publishedTrack),
+		subs:       make(map[string]*subscription),
+		prefs:      make(map[string]preference),
+		alloc:      newAllocator(bwe),
+		kick:       make(chan struct{}, 1),
+		stop:       make(chan struct{}),
 	}
 	r.metrics.PeerConnections.Add(2)
 	pub.OnTrack(p.onTrack)
@@ -121,7 +144,59 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 // Start adds the peer to its room and subscribes it to the tracks already published: from then
 // on the handler receives subscriber offers.
 func (p *Peer) Start() error {
-	return p.room.addPeer(p)
+	if err := p.room.addPeer(p); err != nil {
+		return err
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.allocLoop()
+	}()
+	return nil
+}
+
+// allocLoop chooses the layers this peer receives, periodically and when asked.
+func (p *Peer) allocLoop() {
+	t := time.NewTicker(allocInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+		p.negMu.Lock()
+		downs := make([]*DownTrack, 0, len(p.subs))
+		for _, s := range p.subs {
+			downs = append(downs, s.down)
+		}
+		p.negMu.Unlock()
+		p.alloc.allocate(downs, time.Now())
+	}
+}
+
+func (p *Peer) kickAlloc() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// SetSubscription records how the client shows a remote video track: not at all (visible false),
+// or at w x h device pixels. The layer it receives follows.
+func (p *Peer) SetSubscription(trackID string, visible bool, w, h int) {
+	p.negMu.Lock()
+	pref := preference{visible: visible, width: w, height: h}
+	if _, ok := p.prefs[trackID]; ok || len(p.prefs) < maxPreferences {
+		p.prefs[trackID] = pref
+	}
+	s := p.subs[trackID]
+	p.negMu.Unlock()
+	if s != nil {
+		s.down.setPreference(visible, w, h)
+	}
+	p.kickAlloc()
 }
 
 // ID returns the participant id.
@@ -144,7 +219,7 @@ func (p *Peer) HandleOffer(ctx context.Context, sdp string, tracks []DeclaredTra
 		return "", ErrClosed
 	}
 	for _, t := range tracks {
-		p.declared[t.CID] = t.Source
+		p.declared[t.CID] = t
 	}
 	p.mu.Unlock()
 
@@ -328,7 +403,11 @@ func (p *Peer) subscribe(t *publishedTrack) {
 	if p.subClosed || p.subs[t.id] != nil {
 		return
 	}
-	d := newDownTrack(t, t.requestKeyframe)
+	var d *DownTrack
+	d = newDownTrack(t, func() { t.requestKeyframe(d.targetLayer()) })
+	if pref, ok := p.prefs[t.id]; ok {
+		d.setPreference(pref.visible, pref.width, pref.height)
+	}
 	if !t.addDown(d) {
 		return
 	}
@@ -339,10 +418,11 @@ func (p *Peer) subscribe(t *publishedTrack) {
 		return
 	}
 	p.subs[t.id] = &subscription{track: t, down: d, sender: sender}
+	p.kickAlloc()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		readSenderRTCP(sender, t)
+		readSenderRTCP(sender, t, d)
 	}()
 	p.negotiateLocked()
 }
@@ -356,6 +436,7 @@ func (p *Peer) unsubscribe(t *publishedTrack) {
 		return
 	}
 	delete(p.subs, t.id)
+	delete(p.prefs, t.id)
 	t.removeDown(s.down)
 	if p.subClosed {
 		return
@@ -369,7 +450,7 @@ func (p *Peer) unsubscribe(t *publishedTrack) {
 // readSenderRTCP reads a subscriber's RTCP for one track (so that the NACK responder and the
 // report interceptors see it) and passes keyframe requests (RFC 4585 PLI, RFC 5104 FIR) on to
 // the publisher.
-func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack) {
+func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack, d *DownTrack) {
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
@@ -378,65 +459,93 @@ func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack) {
 		for _, pkt := range pkts {
 			switch pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				t.requestKeyframe()
+				t.requestKeyframe(d.targetLayer())
 			}
 		}
 	}
 }
 
-// onTrack is called by pion when the first packet of a publisher track arrives.
+// onTrack is called by pion when the first packet of a publisher track (or of one simulcast
+// layer of it) arrives.
 func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return
 	}
-	source, ok := p.declared[remote.ID()]
-	if !ok {
-		source = p.inferSourceLocked(remote.Kind())
-		p.log.Warn("track was not declared in the offer; guessing its source", "cid", remote.ID(), "source", source)
-	}
-	t := &publishedTrack{
-		id:         ids.New("TR_"),
-		ownerID:    p.id,
-		source:     source,
-		kind:       remote.Kind(),
-		codec:      remote.Codec(),
-		extensions: receiver.GetParameters().HeaderExtensions,
-		remote:     remote,
-		metrics:    p.metrics,
-		log:        p.log,
-		sendPLI: func(ssrc uint32) {
+	t, isNew := p.byReceiver[receiver], false
+	if t == nil {
+		decl, ok := p.declared[remote.ID()]
+		if !ok {
+			decl.Source = p.inferSourceLocked(remote.Kind())
+			p.log.Warn("track was not declared in the offer; guessing its source", "cid", remote.ID(), "source", decl.Source)
+		}
+		source := decl.Source
+		t = newPublishedTrack(ids.New("TR_"), p.id, source, remote, receiver.GetParameters().HeaderExtensions)
+		if t.simulcast {
+			t.declareLayers(decl.Layers)
+		}
+		t.metrics, t.log = p.metrics, p.log
+		t.sendPLI = func(ssrc uint32) {
 			_ = p.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
-		},
+		}
+		t.muted.Store(p.muted[source])
+		p.published[t.id] = t
+		p.byReceiver[receiver] = t
+		isNew = true
 	}
-	t.muted.Store(p.muted[source])
-	p.published[t.id] = t
+	l, ok := t.addLayer(remote)
+	if !ok {
+		p.mu.Unlock()
+		p.log.Warn("unexpected stream on a published track", "track", t.id, "rid", remote.RID())
+		return
+	}
 	p.wg.Add(2)
 	p.mu.Unlock()
 
-	p.log.Info("track published", "track", t.id, "source", source, "codec", t.codec.MimeType)
-	p.handler.OnTracksChanged()
-	p.room.publish(t)
-	t.requestKeyframe()
-
+	rid := remote.RID()
 	go func() {
+		// Read the publisher's RTCP for this stream so the interceptors see it.
 		defer p.wg.Done()
 		for {
-			if _, _, err := receiver.ReadRTCP(); err != nil {
+			var err error
+			if rid == "" {
+				_, _, err = receiver.ReadRTCP()
+			} else {
+				_, _, err = receiver.ReadSimulcastRTCP(rid)
+			}
+			if err != nil {
 				return
 			}
 		}
 	}()
+	if isNew {
+		p.log.Info("track published", "track", t.id, "source", t.source, "codec", t.codec.MimeType, "simulcast", t.simulcast)
+		p.room.publish(t)
+	} else {
+		p.log.Debug("simulcast layer added", "track", t.id, "rid", remote.RID())
+	}
+	p.handler.OnTracksChanged()
+	for _, d := range t.downList() {
+		if d.targetLayer() == l.idx {
+			t.requestKeyframe(l.idx)
+		}
+	}
+
 	go func() {
 		defer p.wg.Done()
-		t.forward()
+		t.forward(l)
+		if !t.removeLayer(l) {
+			p.handler.OnTracksChanged()
+			return
+		}
 		p.mu.Lock()
 		delete(p.published, t.id)
+		delete(p.byReceiver, receiver)
 		closed := p.closed
 		p.mu.Unlock()
 		p.room.unpublish(t)
-		p.log.Info("track ended", "track", t.id, "source", source)
+		p.log.Info("track ended", "track", t.id, "source", t.source)
 		if !closed {
 			p.handler.OnTracksChanged()
 		}
@@ -466,6 +575,7 @@ func (p *Peer) Close() {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	close(p.stop)
 
 	p.negMu.Lock()
 	p.subClosed = true

@@ -3,6 +3,7 @@ package sfu
 import (
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Room routes the tracks of its peers: every track a peer publishes is forwarded to every other
@@ -12,6 +13,9 @@ type Room struct {
 	engine  *Engine
 	metrics *Metrics
 	log     *slog.Logger
+	handler RoomHandler
+	stop    chan struct{}
+	done    chan struct{}
 
 	mu     sync.Mutex // guards the following fields
 	peers  map[string]*Peer
@@ -19,15 +23,37 @@ type Room struct {
 	closed bool
 }
 
-// NewRoom creates an empty media room.
-func (e *Engine) NewRoom(id string) *Room {
-	return &Room{
+// NewRoom creates an empty media room. h (which may be nil) receives its events. Close it when
+// done.
+func (e *Engine) NewRoom(id string, h RoomHandler) *Room {
+	r := &Room{
 		id:      id,
 		engine:  e,
 		metrics: e.metrics,
 		log:     e.log.With("room", id),
+		handler: h,
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
 		peers:   make(map[string]*Peer),
 		tracks:  make(map[string]*publishedTrack),
+	}
+	go r.run()
+	return r
+}
+
+// run ticks the room's periodic work until Close.
+func (r *Room) run() {
+	defer close(r.done)
+	t := time.NewTicker(roomTick)
+	defer t.Stop()
+	st := &roomState{speakers: map[string]*speakerState{}, layers: map[string][maxLayers]bool{}}
+	for {
+		select {
+		case <-r.stop:
+			return
+		case now := <-t.C:
+			r.tick(st, now)
+		}
 	}
 }
 
@@ -104,13 +130,18 @@ func (r *Room) peerList() []*Peer {
 	return list
 }
 
-// Close closes every peer of the room.
+// Close closes every peer of the room and stops its goroutine. It is safe to call twice.
 func (r *Room) Close() {
 	r.mu.Lock()
+	already := r.closed
 	r.closed = true
 	peers := r.peerList()
 	r.mu.Unlock()
 	for _, p := range peers {
 		p.Close()
 	}
+	if !already {
+		close(r.stop)
+	}
+	<-r.done
 }

@@ -26,4 +26,5 @@ type TrackInfo struct {
 	Source Source
 	Kind   string // "audio" or "video"
 	Muted  bool
+	Layers []string // simulcast RIDs received, lowest first; nil without simulcast
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,36 +15,116 @@ import (
 )
 
 // keyframeInterval is the shortest time between two keyframe requests sent to a publisher for
-// one track: subscribers joining together share one keyframe.
+// one layer: subscribers joining together share one keyframe.
 const keyframeInterval = 300 * time.Millisecond
 
 // maxRTPPacket is the size of the buffer a forwarding goroutine reads into.
 const maxRTPPacket = 1500
 
-// publishedTrack is one track a participant sends to the server, and the list of subscribers it
-// is forwarded to.
+// publishedTrack is one track a participant sends to the server (with one layer, or up to three
+// simulcast layers), and the list of subscribers it is forwarded to.
 type publishedTrack struct {
 	id         string
 	ownerID    string
 	source     Source
 	kind       webrtc.RTPCodecType
 	codec      webrtc.RTPCodecParameters
+	vp8        bool
+	simulcast  bool
 	extensions []webrtc.RTPHeaderExtensionParameter
-	remote     *webrtc.TrackRemote
+	levelExtID uint8 // RFC 6464 audio level extension ID on the publisher connection, 0 if none
 	sendPLI    func(mediaSSRC uint32)
 	metrics    *Metrics
 	log        *slog.Logger
 
-	muted atomic.Bool
-	downs atomic.Pointer[[]*DownTrack] // copy-on-write: read per packet, written under mu
+	muted   atomic.Bool
+	audible atomic.Bool                  // audio: forwarded (one of the loudest speakers)
+	level   atomic.Uint32                // audio: loudest level since the last tick, 0-127 (127 - dBov)
+	downs   atomic.Pointer[[]*DownTrack] // copy-on-write: read per packet, written under mu
 
-	mu      sync.Mutex // guards the following fields
-	closed  bool
-	lastPLI time.Time
+	mu       sync.Mutex // guards the following fields
+	layers   [maxLayers]*layer
+	declared [maxLayers]bool // layers the publisher said it encodes (received or paused)
+	closed   bool
+	lastPLI  [maxLayers]time.Time
+}
+
+func newPublishedTrack(id, owner string, source Source, remote *webrtc.TrackRemote, exts []webrtc.RTPHeaderExtensionParameter) *publishedTrack {
+	t := &publishedTrack{
+		id:         id,
+		ownerID:    owner,
+		source:     source,
+		kind:       remote.Kind(),
+		codec:      remote.Codec(),
+		simulcast:  remote.RID() != "",
+		extensions: exts,
+	}
+	t.vp8 = strings.EqualFold(t.codec.MimeType, webrtc.MimeTypeVP8)
+	for _, e := range exts {
+		if e.URI == forwardedExtensions[0] && e.ID > 0 && e.ID <= maxExtensionID {
+			t.levelExtID = uint8(e.ID)
+		}
+	}
+	t.audible.Store(true)
+	return t
+}
+
+// addLayer records a new encoding of the track. It reports false if that layer exists.
+func (t *publishedTrack) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
+	idx, ok := layerIndex(remote.RID())
+	if !ok {
+		return nil, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.layers[idx] != nil || t.closed {
+		return nil, false
+	}
+	l := &layer{idx: idx, rid: remote.RID(), remote: remote}
+	l.lastRecv.Store(time.Now().UnixNano())
+	t.layers[idx] = l
+	return l, true
+}
+
+// declareLayers records the simulcast layers the publisher encodes, so that a layer paused
+// before its first packet can still be asked for.
+func (t *publishedTrack) declareLayers(rids []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, rid := range rids {
+		if idx, ok := layerIndex(rid); ok && rid != "" {
+			t.declared[idx] = true
+		}
+	}
+}
+
+// removeLayer forgets a layer whose stream ended; it reports whether no layer is left.
+func (t *publishedTrack) removeLayer(l *layer) (empty bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.layers[l.idx] == l {
+		t.layers[l.idx] = nil
+	}
+	for _, x := range t.layers {
+		if x != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *publishedTrack) info() TrackInfo {
-	return TrackInfo{ID: t.id, Source: t.source, Kind: t.kind.String(), Muted: t.muted.Load()}
+	ti := TrackInfo{ID: t.id, Source: t.source, Kind: t.kind.String(), Muted: t.muted.Load()}
+	if t.simulcast {
+		t.mu.Lock()
+		for _, l := range t.layers {
+			if l != nil {
+				ti.Layers = append(ti.Layers, l.rid)
+			}
+		}
+		t.mu.Unlock()
+	}
+	return ti
 }
 
 // addDown adds a subscriber's down track. It reports false if the track has ended.
@@ -84,41 +166,88 @@ func (t *publishedTrack) setMuted(m bool) bool {
 	if t.muted.Swap(m) == m {
 		return false
 	}
-	if !m && t.kind == webrtc.RTPCodecTypeVideo {
-		t.requestKeyframe()
+	if !m {
+		for _, d := range t.downList() {
+			t.requestKeyframe(d.targetLayer())
+		}
 	}
 	return true
 }
 
-// requestKeyframe asks the publisher for a keyframe (RFC 4585 PLI), at most once per
+func (t *publishedTrack) downList() []*DownTrack {
+	if p := t.downs.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// requestKeyframe asks the publisher for a keyframe on one layer (RFC 4585 PLI), at most once per
 // keyframeInterval.
-func (t *publishedTrack) requestKeyframe() {
-	if t.kind != webrtc.RTPCodecTypeVideo {
+func (t *publishedTrack) requestKeyframe(idx int) {
+	if t.kind != webrtc.RTPCodecTypeVideo || idx < 0 || idx >= maxLayers {
 		return
 	}
 	t.mu.Lock()
+	l := t.layers[idx]
 	now := time.Now()
-	if t.closed || now.Sub(t.lastPLI) < keyframeInterval {
+	if t.closed || l == nil || now.Sub(t.lastPLI[idx]) < keyframeInterval {
 		t.mu.Unlock()
 		return
 	}
-	t.lastPLI = now
+	t.lastPLI[idx] = now
 	t.mu.Unlock()
-	t.sendPLI(uint32(t.remote.SSRC()))
+	t.sendPLI(uint32(l.remote.SSRC()))
 	t.metrics.KeyframeRequests.Inc()
 }
 
-// forward reads the publisher's packets and writes each to every subscriber until the track
-// ends. It is the per-packet hot path: one buffer and one packet are reused for the whole life
-// of the track.
-func (t *publishedTrack) forward() {
+// layerInfo is a snapshot of one layer for layer selection.
+type layerInfo struct {
+	present, active bool
+	width, height   int
+	bitrate         int
+}
+
+// snapshot returns the state of the layers.
+func (t *publishedTrack) snapshot(now time.Time) (out [maxLayers]layerInfo) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, l := range t.layers {
+		if l == nil {
+			out[i] = layerInfo{present: t.declared[i], bitrate: defaultLayerBitrate[i]}
+			continue
+		}
+		out[i] = layerInfo{present: true, active: l.active(now), width: int(l.width.Load()), height: int(l.height.Load()), bitrate: l.bitrate()}
+	}
+	return out
+}
+
+// measure updates the layers' bit rates.
+func (t *publishedTrack) measure(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range t.layers {
+		if l != nil {
+			l.measure(now)
+		}
+	}
+}
+
+// takeLevel returns the loudest audio level since the last call (0-127, 127 = 0 dBov), or 0.
+func (t *publishedTrack) takeLevel() int { return int(t.level.Swap(0)) }
+
+// forward reads one layer's packets and writes each to every subscriber until the stream ends.
+// It is the per-packet hot path: one buffer and one packet are reused for the whole life of the
+// layer.
+func (t *publishedTrack) forward(l *layer) {
 	buf := make([]byte, maxRTPPacket)
 	var pkt rtp.Packet
+	audio := t.kind == webrtc.RTPCodecTypeAudio
+	var lastErrLog int64
 	for {
-		n, _, err := t.remote.Read(buf)
+		n, _, err := l.remote.Read(buf)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				t.log.Debug("track read ended", "err", err)
+				t.log.Debug("track read ended", "track", t.id, "rid", l.rid, "err", err)
 			}
 			return
 		}
@@ -126,21 +255,49 @@ func (t *publishedTrack) forward() {
 			t.metrics.ForwardErrors.Inc()
 			continue
 		}
+		now := time.Now().UnixNano()
+		l.bytes.Add(uint64(n))
+		l.lastRecv.Store(now)
+
+		var vp8 vp8Descriptor
+		if t.vp8 {
+			var ok bool
+			if vp8, ok = parseVP8(pkt.Payload); ok && vp8.keyframe && vp8.width > 0 {
+				l.width.Store(int32(vp8.width))
+				l.height.Store(int32(vp8.height))
+			}
+		}
+		if audio && t.levelExtID != 0 {
+			if ext := pkt.Header.GetExtension(t.levelExtID); len(ext) == 1 {
+				lvl := uint32(127 - ext[0]&0x7f)
+				for {
+					old := t.level.Load()
+					if lvl <= old || t.level.CompareAndSwap(old, lvl) {
+						break
+					}
+				}
+			}
+		}
+
 		downs := t.downs.Load()
 		if downs == nil {
 			continue
 		}
-		skip := t.muted.Load() || len(pkt.Payload) == 0
+		skip := t.muted.Load() || len(pkt.Payload) == 0 || (audio && !t.audible.Load())
 		var sent, failed int
 		for _, d := range *downs {
 			if skip {
-				d.drop()
+				d.drop(l.idx)
 				continue
 			}
-			ok, err := d.writeRTP(&pkt)
+			ok, err := d.writeRTP(&pkt, l.idx, &vp8, now)
 			switch {
 			case err != nil:
 				failed++
+				if now-lastErrLog > int64(10*time.Second) {
+					lastErrLog = now
+					t.log.Warn("forwarding to a subscriber failed (logged once per 10 s per track)", "track", t.id, "err", err)
+				}
 			case ok:
 				sent++
 			}
@@ -160,4 +317,45 @@ func (t *publishedTrack) close() {
 	t.mu.Lock()
 	t.closed = true
 	t.mu.Unlock()
+}
+
+// layerForSize returns the lowest layer at least as large as a tile of w x h device pixels (the
+// top layer if none is), among the present ones.
+func layerForSize(layers [maxLayers]layerInfo, w, h int) int {
+	top := noLayer
+	for i := range layers {
+		if layers[i].present {
+			top = i
+		}
+	}
+	if top == noLayer {
+		return noLayer
+	}
+	if w <= 0 && h <= 0 {
+		// Size unknown: the lowest layer present.
+		for i := range layers {
+			if layers[i].present {
+				return i
+			}
+		}
+	}
+	topW, topH := layers[top].width, layers[top].height
+	for i := 0; i <= top; i++ {
+		if !layers[i].present {
+			continue
+		}
+		lw, lh := layers[i].width, layers[i].height
+		if lw == 0 || lh == 0 {
+			if topW == 0 || topH == 0 {
+				topW, topH = 1280, 720 // assume 720p before the first keyframe says otherwise
+			}
+			scale := math.Pow(2, float64(top-i))
+			lw, lh = int(float64(topW)/scale), int(float64(topH)/scale)
+		}
+		// A layer fits when it is no more than 25% smaller than the tile.
+		if float64(lw)*1.25 >= float64(w) && float64(lh)*1.25 >= float64(h) {
+			return i
+		}
+	}
+	return top
 }

@@ -28,13 +28,25 @@ type conference struct {
 }
 
 func newConference(h *Hub, code string) *conference {
-	return &conference{
+	c := &conference{
 		hub:          h,
 		code:         code,
-		media:        h.engine.NewRoom(code),
 		participants: make(map[string]*participant),
 		tokens:       make(map[string]*participant),
 	}
+	c.media = h.engine.NewRoom(code, c)
+	return c
+}
+
+// OnSpeakers tells everyone who is speaking.
+func (c *conference) OnSpeakers(list []sfu.Speaker) {
+	msg := Speakers{Type: "speakers", Speakers: make([]SpeakerJSON, len(list))}
+	for i, s := range list {
+		msg.Speakers[i] = SpeakerJSON{ParticipantID: s.ParticipantID, Level: float64(int(s.Level*1000)) / 1000}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.broadcastLocked(nil, msg)
 }
 
 func (c *conference) count() int {
@@ -260,7 +272,7 @@ func (p *participant) infoLocked() ParticipantJSON {
 	tracks := p.peer.Tracks()
 	list := make([]TrackJSON, len(tracks))
 	for i, t := range tracks {
-		list[i] = TrackJSON{ID: t.ID, Source: string(t.Source), Kind: t.Kind, Muted: t.Muted}
+		list[i] = TrackJSON{ID: t.ID, Source: string(t.Source), Kind: t.Kind, Muted: t.Muted, Layers: t.Layers}
 	}
 	return ParticipantJSON{ID: p.id, Name: p.name, State: p.state, JoinedAt: p.joinedAt, Tracks: list}
 }
@@ -273,6 +285,16 @@ func (p *participant) OnOffer(sdp string) {
 	p.conf.mu.Unlock()
 	if s != nil {
 		s.send(SDPMessage{Type: "offer", SDP: sdp})
+	}
+}
+
+// OnLayers tells p which simulcast layers of its track others need.
+func (p *participant) OnLayers(trackID string, rids []string) {
+	p.conf.mu.Lock()
+	s := p.session
+	p.conf.mu.Unlock()
+	if s != nil {
+		s.send(Layers{Type: "layers", TrackID: trackID, Active: rids})
 	}
 }
 

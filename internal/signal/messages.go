@@ -56,8 +56,9 @@ type Join struct {
 
 // TrackDecl declares the source of a track in a publisher offer.
 type TrackDecl struct {
-	CID    string `json:"cid"`
-	Source string `json:"source"`
+	CID    string   `json:"cid"`
+	Source string   `json:"source"`
+	Layers []string `json:"layers,omitempty"`
 }
 
 // Offer is a publisher-connection offer.
@@ -82,6 +83,22 @@ type Mute struct {
 	Source string `json:"source"`
 	Muted  bool   `json:"muted"`
 }
+
+// Subscribe says how the client shows remote video tracks.
+type Subscribe struct {
+	Tracks []TrackView `json:"tracks"`
+}
+
+// TrackView is how one remote video track is shown.
+type TrackView struct {
+	TrackID string `json:"track_id"`
+	Visible bool   `json:"visible"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+}
+
+// maxTrackViews bounds one subscribe message.
+const maxTrackViews = 256
 
 // Leave leaves the room.
 type Leave struct{}
@@ -112,6 +129,8 @@ func Decode(data []byte) (any, error) {
 		msg = &Candidate{}
 	case "mute":
 		msg = &Mute{}
+	case "subscribe":
+		msg = &Subscribe{}
 	case "leave":
 		return &Leave{}, nil
 	case "ping":
@@ -152,6 +171,9 @@ func validate(msg any) error {
 			if t.CID == "" || len(t.CID) > 128 {
 				return &ProtocolError{Code: CodeBadTrack, Message: "offer: track cid must be 1 to 128 characters"}
 			}
+			if len(t.Layers) > 3 {
+				return &ProtocolError{Code: CodeBadTrack, Message: "offer: at most 3 simulcast layers"}
+			}
 		}
 	case *Answer:
 		return checkSDP(m.SDP)
@@ -164,6 +186,18 @@ func validate(msg any) error {
 		case "microphone", "camera", "screen", "screen_audio":
 		default:
 			return badMessage("mute: unknown source %q", truncate(m.Source, 32))
+		}
+	case *Subscribe:
+		if len(m.Tracks) > maxTrackViews {
+			return badMessage("subscribe: at most %d tracks", maxTrackViews)
+		}
+		for _, v := range m.Tracks {
+			if v.TrackID == "" || len(v.TrackID) > 64 {
+				return badMessage("subscribe: track_id must be 1 to 64 characters")
+			}
+			if v.Width < 0 || v.Height < 0 || v.Width > 16384 || v.Height > 16384 {
+				return badMessage("subscribe: width and height must be 0 to 16384")
+			}
 		}
 	case *Ping:
 		if len(m.ID) > 64 {
@@ -211,10 +245,11 @@ func truncate(s string, n int) string {
 
 // TrackJSON describes a published track.
 type TrackJSON struct {
-	ID     string `json:"id"`
-	Source string `json:"source"`
-	Kind   string `json:"kind"`
-	Muted  bool   `json:"muted"`
+	ID     string   `json:"id"`
+	Source string   `json:"source"`
+	Kind   string   `json:"kind"`
+	Muted  bool     `json:"muted"`
+	Layers []string `json:"layers,omitempty"`
 }
 
 // ParticipantJSON describes a participant.
@@ -288,6 +323,25 @@ type ErrorMessage struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Fatal   bool   `json:"fatal"`
+}
+
+// Layers tells a publisher which simulcast layers of a track to send.
+type Layers struct {
+	Type    string   `json:"type"`
+	TrackID string   `json:"track_id"`
+	Active  []string `json:"active"`
+}
+
+// SpeakerJSON is one active speaker.
+type SpeakerJSON struct {
+	ParticipantID string  `json:"participant_id"`
+	Level         float64 `json:"level"`
+}
+
+// Speakers lists who is speaking, loudest first.
+type Speakers struct {
+	Type     string        `json:"type"`
+	Speakers []SpeakerJSON `json:"speakers"`
 }
 
 // Bye tells the client the server is ending its session.

@@ -34,6 +34,9 @@ func TestDecode(t *testing.T) {
 		{"mute", `{"type":"mute","source":"camera","muted":true}`, &Mute{Source: "camera", Muted: true}, ""},
 		{"mute bad source", `{"type":"mute","source":"x"}`, nil, CodeBadMessage},
 		{"leave", `{"type":"leave"}`, &Leave{}, ""},
+		{"subscribe", `{"type":"subscribe","tracks":[{"track_id":"TR_1","visible":true,"width":640,"height":360}]}`,
+			&Subscribe{Tracks: []TrackView{{TrackID: "TR_1", Visible: true, Width: 640, Height: 360}}}, ""},
+		{"subscribe bad size", `{"type":"subscribe","tracks":[{"track_id":"TR_1","width":-1}]}`, nil, CodeBadMessage},
 		{"ping", `{"type":"ping","id":"7"}`, &Ping{ID: "7"}, ""},
 		{"unknown", `{"type":"warp"}`, nil, CodeBadMessage},
 		{"no type", `{"name":"x"}`, nil, CodeBadMessage},
@@ -77,6 +80,7 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"mute","source":"camera","muted":true}`,
 		`{"type":"leave"}`,
 		`{"type":"ping","id":"1"}`,
+		`{"type":"subscribe","tracks":[{"track_id":"TR_1","visible":true,"width":640,"height":360}]}`,
 		`{"type":"\u0000"}`,
 	}
 	for _, s := range seeds {
@@ -108,6 +112,8 @@ func FuzzDecode(f *testing.F) {
 			typ["type"] = "leave"
 		case *Ping:
 			typ["type"] = "ping"
+		case *Subscribe:
+			typ["type"] = "subscribe"
 		default:
 			t.Fatalf("Decode returned %T", msg)
 		}

@@ -169,7 +169,7 @@ func (s *session) handle(ctx context.Context, msg any) error {
 		s.hub.metrics.Messages.WithLabelValues("offer").Inc()
 		decl := make([]sfu.DeclaredTrack, len(m.Tracks))
 		for i, t := range m.Tracks {
-			decl[i] = sfu.DeclaredTrack{CID: t.CID, Source: sfu.Source(t.Source)}
+			decl[i] = sfu.DeclaredTrack{CID: t.CID, Source: sfu.Source(t.Source), Layers: t.Layers}
 		}
 		answer, err := s.p.peer.HandleOffer(ctx, m.SDP, decl)
 		if err != nil {
@@ -185,6 +185,11 @@ func (s *session) handle(ctx context.Context, msg any) error {
 		s.hub.metrics.Messages.WithLabelValues("candidate").Inc()
 		if err := s.p.peer.AddCandidate(sfu.Target(m.Target), m.Candidate); err != nil {
 			return mediaError(err)
+		}
+	case *Subscribe:
+		s.hub.metrics.Messages.WithLabelValues("subscribe").Inc()
+		for _, v := range m.Tracks {
+			s.p.peer.SetSubscription(v.TrackID, v.Visible, v.Width, v.Height)
 		}
 	case *Mute:
 		s.hub.metrics.Messages.WithLabelValues("mute").Inc()

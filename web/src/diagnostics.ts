@@ -6,6 +6,9 @@
 //                            { trackId, participantId, participantName, source, kind, bytesReceived,
 //                              packetsReceived, framesDecoded, frameWidth, frameHeight,
 //                              totalSamplesReceived, audioLevel }
+//   window.visio.sent()   -> Promise of one entry per video encoding we send (per simulcast RID),
+//                            from publisher.getStats(): { source, rid, active, framesEncoded,
+//                              frameWidth, frameHeight, bytesSent, qualityLimitationReason }
 //
 // Nothing here leaves the browser; it only reads local state.
 
@@ -31,10 +34,26 @@ export interface TrackStats {
   audioLevel: number;
 }
 
+/** One encoding of a video track we publish. */
+export interface EncodingStats {
+  source: string | null;
+  rid: string | null;
+  /** From the stats when the browser reports it, else from the sender parameters. */
+  active: boolean | null;
+  framesEncoded: number;
+  frameWidth: number;
+  frameHeight: number;
+  bytesSent: number;
+  qualityLimitationReason: string | null;
+}
+
 interface Diagnostics {
   state(): unknown;
   stats(): Promise<TrackStats[]>;
+  sent(): Promise<EncodingStats[]>;
 }
+
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
 
 declare global {
   interface Window {
@@ -44,7 +63,13 @@ declare global {
 
 export const timings: Timings = { firstRemoteFrameMs: null };
 
-export function installDiagnostics(getSession: () => Session | null): void {
+function cameraSettings(s: Session): { width: number; height: number; frameRate: number } | null {
+  const c = s.local.camera?.getSettings();
+  return c ? { width: c.width ?? 0, height: c.height ?? 0, frameRate: c.frameRate ?? 0 } : null;
+}
+
+/** extra adds view state (page, subscriptions) to state(). */
+export function installDiagnostics(getSession: () => Session | null, extra: () => Record<string, unknown> = () => ({})): void {
   window.visio = {
     state() {
       const s = getSession();
@@ -53,7 +78,7 @@ export function installDiagnostics(getSession: () => Session | null): void {
         connection: s.state.kind,
         reason: 'reason' in s.state ? s.state.reason : null,
         code: s.code,
-        self: { id: s.selfId, name: s.name, micOn: s.micOn, camOn: s.camOn, sharing: !!s.screen },
+        self: { id: s.selfId, name: s.name, micOn: s.micOn, camOn: s.camOn, sharing: !!s.screen, tracks: s.selfTracks, camera: cameraSettings(s) },
         participants: [...s.participants.values()].map((p) => ({ id: p.id, name: p.name, state: p.state, tracks: p.tracks })),
         publisher: s.publisher ? { connection: s.publisher.pc.connectionState, ice: s.publisher.pc.iceConnectionState } : null,
         subscriber: s.subscriber ? { connection: s.subscriber.pc.connectionState, ice: s.subscriber.pc.iceConnectionState } : null,
@@ -62,6 +87,10 @@ export function installDiagnostics(getSession: () => Session | null): void {
           return { trackId: r.id, kind: r.track.kind, participantId: o?.participant.id ?? null, source: o?.info.source ?? null };
         }),
         timings: { ...timings },
+        speakers: s.speakers,
+        layers: s.layersLog,
+        publishedLayers: s.publisher?.activeLayers() ?? {},
+        ...extra(),
       };
     },
     async stats() {
@@ -76,7 +105,6 @@ export function installDiagnostics(getSession: () => Session | null): void {
         if (typeof r.mid === 'string') byMid.set(r.mid, r);
         if (typeof r.trackIdentifier === 'string') byTrack.set(r.trackIdentifier, r);
       });
-      const num = (v: unknown) => (typeof v === 'number' ? v : 0);
       const out: TrackStats[] = [];
       for (const r of sub.remote.values()) {
         const mid = r.transceiver?.mid ?? null;
@@ -97,6 +125,38 @@ export function installDiagnostics(getSession: () => Session | null): void {
           audioLevel: num(st.audioLevel),
         });
       }
+      return out;
+    },
+    async sent() {
+      const pub = getSession()?.publisher;
+      if (!pub) return [];
+      const sources = new Map<string, string>();
+      const params = new Map<string, RTCRtpEncodingParameters>();
+      for (const source of ['camera', 'screen'] as const) {
+        const sender = pub.sender(source);
+        const mid = pub.pc.getTransceivers().find((tr) => tr.sender === sender)?.mid;
+        if (!sender || !mid) continue;
+        sources.set(mid, source);
+        for (const e of sender.getParameters().encodings ?? []) params.set(`${mid}/${e.rid ?? ''}`, e);
+      }
+      const report = await pub.pc.getStats();
+      const out: EncodingStats[] = [];
+      report.forEach((r: Record<string, unknown>) => {
+        if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
+        const mid = typeof r.mid === 'string' ? r.mid : '';
+        const rid = typeof r.rid === 'string' ? r.rid : null;
+        const p = params.get(`${mid}/${rid ?? ''}`);
+        out.push({
+          source: sources.get(mid) ?? null,
+          rid,
+          active: typeof r.active === 'boolean' ? r.active : (p?.active ?? null),
+          framesEncoded: num(r.framesEncoded),
+          frameWidth: num(r.frameWidth),
+          frameHeight: num(r.frameHeight),
+          bytesSent: num(r.bytesSent),
+          qualityLimitationReason: typeof r.qualityLimitationReason === 'string' ? r.qualityLimitationReason : null,
+        });
+      });
       return out;
     },
   };

@@ -36,8 +36,9 @@ const audioConstraints = (deviceId: string): MediaTrackConstraints => ({
 
 const videoConstraints = (deviceId: string): MediaTrackConstraints => ({
   deviceId: deviceId ? { ideal: deviceId } : undefined,
-  width: { ideal: 640 },
-  height: { ideal: 480 },
+  // 720p when the camera has it: the full simulcast layer; the browser falls back to less.
+  width: { ideal: 1280 },
+  height: { ideal: 720 },
   frameRate: { ideal: 24, max: 30 },
 });
 

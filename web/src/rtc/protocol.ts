@@ -18,6 +18,28 @@ export interface Participant {
   tracks: TrackInfo[];
 }
 
+/** One entry of a `speakers` message: who is speaking now, loudest first. */
+export interface Speaker {
+  participant_id: string;
+  /** 0 (silence) to 1 (loudest). */
+  level: number;
+}
+
+/** A track declared in a publisher `offer`. layers lists simulcast RIDs (informative). */
+export interface OfferTrack {
+  cid: string;
+  source: Source;
+  layers?: string[];
+}
+
+/** How the client shows one remote video track (`subscribe`). width/height in device pixels. */
+export interface Subscription {
+  track_id: string;
+  visible: boolean;
+  width: number;
+  height: number;
+}
+
 export type ServerMessage =
   | {
       type: 'welcome';
@@ -35,13 +57,16 @@ export type ServerMessage =
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }
   | { type: 'pong'; id?: string }
   | { type: 'error'; code: string; message?: string; fatal?: boolean }
+  | { type: 'layers'; track_id: string; active: string[] }
+  | { type: 'speakers'; speakers: Speaker[] }
   | { type: 'bye'; reason: string; message?: string };
 
 export type ClientMessage =
   | { type: 'join'; name: string; resume_token?: string }
-  | { type: 'offer'; sdp: string; tracks: { cid: string; source: Source }[] }
+  | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }
+  | { type: 'subscribe'; tracks: Subscription[] }
   | { type: 'mute'; source: Source; muted: boolean }
   | { type: 'leave' }
   | { type: 'ping'; id?: string };

@@ -1,6 +1,7 @@
 // The publisher connection: the client offers, the server answers; carries our own tracks.
 
-import type { ClientMessage, Source } from './protocol';
+import { cameraRids, encodingsFor, tune } from './encodings';
+import type { ClientMessage, OfferTrack, Source } from './protocol';
 
 interface Published {
   transceiver: RTCRtpTransceiver;
@@ -20,6 +21,10 @@ export class Publisher {
   private againRestart = false;
   private waiter: { resolve(sdp: string): void; reject(err: Error): void } | null = null;
   private pendingCandidates: RTCIceCandidateInit[] = [];
+  /** Simulcast layers the server asked for, per source (absent: all layers). */
+  private readonly layers = new Map<Source, readonly string[]>();
+  /** Serialises getParameters/setParameters calls. */
+  private tuning: Promise<void> = Promise.resolve();
 
   constructor(
     iceServers: RTCIceServer[],
@@ -52,10 +57,43 @@ export class Publisher {
     }
     if (!track) return;
     const stream = source === 'screen' ? new MediaStream([track]) : this.stream;
-    const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     if (source === 'screen' && 'contentHint' in track) track.contentHint = 'detail';
+    const sendEncodings = encodingsFor(source);
+    const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream], ...(sendEncodings ? { sendEncodings } : {}) });
     this.published.set(source, { transceiver, cid: track.id });
     if (renegotiate) await this.negotiate();
+  }
+
+  /**
+   * Sends only the simulcast layers (RIDs) in active for source, pausing the others; the choice
+   * is kept and applied again after every negotiation.
+   */
+  setLayers(source: Source, active: readonly string[]): Promise<void> {
+    this.layers.set(source, [...active]);
+    return this.tune(source);
+  }
+
+  /** The layers last asked for, per source (diagnostics). */
+  activeLayers(): Record<string, readonly string[]> {
+    return Object.fromEntries(this.layers);
+  }
+
+  /** The sender of source, if published. */
+  sender(source: Source): RTCRtpSender | undefined {
+    return this.published.get(source)?.transceiver.sender;
+  }
+
+  private tune(source: Source): Promise<void> {
+    this.tuning = this.tuning.then(async () => {
+      const p = this.published.get(source);
+      if (!p || this.pc.signalingState === 'closed' || !this.pc.currentRemoteDescription) return;
+      try {
+        await tune(p.transceiver.sender, source, this.layers.get(source) ?? null);
+      } catch (err) {
+        console.warn(`visio: encoding parameters of ${source}`, err);
+      }
+    });
+    return this.tuning;
   }
 
   /** Stops publishing source altogether and renegotiates. */
@@ -103,7 +141,9 @@ export class Publisher {
     if (this.published.size === 0 && this.pc.getTransceivers().length === 0) return;
     const offer = await this.pc.createOffer({ iceRestart });
     await this.pc.setLocalDescription(offer);
-    const tracks = [...this.published].map(([source, p]) => ({ cid: p.cid, source }));
+    const tracks: OfferTrack[] = [...this.published].map(([source, p]) =>
+      source === 'camera' ? { cid: p.cid, source, layers: [...cameraRids] } : { cid: p.cid, source },
+    );
     const answer = new Promise<string>((resolve, reject) => {
       this.waiter = { resolve, reject };
     });
@@ -113,6 +153,7 @@ export class Publisher {
       const sdp = await answer;
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
       for (const c of this.pendingCandidates.splice(0)) await this.addCandidate(c);
+      for (const source of this.published.keys()) void this.tune(source);
     } finally {
       window.clearTimeout(timer);
       this.waiter = null;

@@ -2,7 +2,16 @@
 
 import { getRoom, ApiError } from '../api';
 import type { LocalMedia } from '../media/local';
-import { socketUrl, type ClientMessage, type Participant, type ServerMessage, type Source, type TrackInfo } from './protocol';
+import {
+  socketUrl,
+  type ClientMessage,
+  type Participant,
+  type ServerMessage,
+  type Source,
+  type Speaker,
+  type Subscription,
+  type TrackInfo,
+} from './protocol';
 import { Publisher } from './publisher';
 import { SignalSocket } from './socket';
 import { Subscriber, type RemoteTrack } from './subscriber';
@@ -21,6 +30,16 @@ export interface SessionEvents {
   change(): void;
   /** Someone joined or left (for the live region). */
   presence(kind: 'joined' | 'left', name: string): void;
+  /** A welcome arrived (first join, resume or new join): the server wants our full subscriptions. */
+  welcome(): void;
+}
+
+/** What the server said about our published simulcast layers (diagnostics). */
+export interface LayersNote {
+  trackId: string;
+  source: Source | null;
+  active: string[];
+  at: number;
 }
 
 const backoffMs = [500, 1000, 2000, 4000, 5000];
@@ -36,6 +55,12 @@ export class Session {
   screen: MediaStreamTrack | null = null;
   publisher: Publisher | null = null;
   subscriber: Subscriber | null = null;
+  /** The last `speakers` list, or null while the server has sent none. */
+  speakers: Speaker[] | null = null;
+  /** Our own published tracks, as the server describes them. */
+  selfTracks: TrackInfo[] = [];
+  /** `layers` messages received, oldest first (at most 50). */
+  readonly layersLog: LayersNote[] = [];
 
   private socket: SignalSocket | null = null;
   private resumeToken = '';
@@ -45,6 +70,8 @@ export class Session {
   private attempt = 0;
   private lostAt = 0;
   private retryTimer = 0;
+  /** Layers the server wants, per server track id of ours. */
+  private readonly layerWants = new Map<string, string[]>();
 
   constructor(
     readonly code: string,
@@ -110,7 +137,7 @@ export class Session {
 
   /** Asks the browser for a screen and publishes it. Throws when the user refuses. */
   async startScreen(): Promise<void> {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 15 } }, audio: false });
     const track = stream.getVideoTracks()[0];
     if (!track) return;
     this.screen = track;
@@ -164,6 +191,12 @@ export class Session {
     this.socket = socket;
   }
 
+  /** Tells the server how remote video tracks are shown. False when the socket is down. */
+  subscribe(tracks: Subscription[]): boolean {
+    if (!this.joinedOnce || this.state.kind !== 'connected' || tracks.length === 0) return false;
+    return this.send({ type: 'subscribe', tracks });
+  }
+
   private send(msg: ClientMessage): boolean {
     if (!this.socket?.open) return false;
     this.socket.send(msg);
@@ -183,6 +216,7 @@ export class Session {
         break;
       case 'participant_updated':
         if (msg.participant.id !== this.selfId) this.participants.set(msg.participant.id, msg.participant);
+        else this.setSelfTracks(msg.participant.tracks);
         this.changed();
         break;
       case 'participant_left': {
@@ -205,6 +239,13 @@ export class Session {
       case 'error':
         this.onError(msg.code, msg.message ?? '', msg.fatal === true);
         break;
+      case 'layers':
+        this.onLayers(msg.track_id, Array.isArray(msg.active) ? msg.active : []);
+        break;
+      case 'speakers':
+        this.speakers = Array.isArray(msg.speakers) ? msg.speakers : [];
+        this.changed();
+        break;
       case 'bye':
         this.stopped = true;
         this.teardown();
@@ -224,8 +265,13 @@ export class Session {
     this.joinedOnce = true;
     this.participants.clear();
     for (const p of msg.participants) if (p.id !== this.selfId) this.participants.set(p.id, p);
+    this.speakers = null;
     this.setState({ kind: 'connected' });
-    if (msg.resumed && this.publisher && this.subscriber) {
+    const resumed = msg.resumed === true && !!this.publisher && !!this.subscriber;
+    if (!resumed) this.layerWants.clear();
+    this.setSelfTracks(msg.participant.tracks ?? []);
+    this.events.welcome();
+    if (resumed && this.publisher) {
       void this.publisher.negotiate(true);
       return;
     }
@@ -241,6 +287,24 @@ export class Session {
     if (this.screen) initial.push(publisher.setTrack('screen', this.screen, false));
     void Promise.all(initial).then(() => publisher.negotiate());
     this.changed();
+  }
+
+  /** The server needs only some simulcast layers of one of our tracks. */
+  private onLayers(trackId: string, active: string[]): void {
+    this.layerWants.set(trackId, active);
+    const source = this.selfTracks.find((t) => t.id === trackId)?.source ?? null;
+    this.layersLog.push({ trackId, source, active, at: Math.round(performance.now()) });
+    if (this.layersLog.length > 50) this.layersLog.shift();
+    if (source) void this.publisher?.setLayers(source, active);
+  }
+
+  /** Records our tracks as the server sees them and applies layer choices that were waiting. */
+  private setSelfTracks(tracks: TrackInfo[]): void {
+    this.selfTracks = tracks;
+    for (const t of tracks) {
+      const active = this.layerWants.get(t.id);
+      if (active) void this.publisher?.setLayers(t.source, active);
+    }
   }
 
   private onError(code: string, message: string, fatal: boolean): void {

@@ -7,6 +7,8 @@ import { LevelMeter } from '../media/level';
 import { AudioSinks } from '../meeting/audio';
 import { Controls } from '../meeting/controls';
 import { GridLayout } from '../meeting/layout';
+import { Pager } from '../meeting/pager';
+import { SubscriptionReporter } from '../meeting/subscriptions';
 import { Tile, type TileInfo } from '../meeting/tile';
 import { Session, type ConnState } from '../rtc/session';
 import { announce, focusHeading, navigate } from '../shell';
@@ -42,7 +44,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const toast = h('div', { class: 'toast', hidden: true, 'aria-hidden': 'true' });
   const area = h('div', { class: 'meeting-area' }, stage, tilesEl);
   const sinks = new AudioSinks(local.prefs.speakerId);
-  const layout = new GridLayout(area);
+  const layout = new GridLayout(area, () => schedule());
+  const pager = new Pager(() => schedule());
 
   const tiles = new Map<string, Tile>();
   const speakingUntil = new Map<string, number>();
@@ -53,9 +56,11 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const session = new Session(code, choice.name, local, { micOn: choice.micOn, camOn: choice.camOn }, {
     change: () => schedule(),
     presence: (kind, name) => announce(t(kind === 'joined' ? 'joined' : 'left', { name: name || t('someone') })),
+    welcome: () => reporter.resendAll(),
   });
+  const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
-  installDiagnostics(() => session);
+  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
 
   const controls = new Controls({
     toggleMic: () => void session.setMic(!session.micOn),
@@ -126,6 +131,9 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   function tileInfos(now: number): TileInfo[] {
     const common = { mutedLabel: t('micMuted'), speakingLabel: t('speaking'), awayLabel: t('away') };
     const selfLevel = selfMeter && session.micOn ? selfMeter.level() : 0;
+    // The server's list of speakers counts everyone, also those whose audio it does not forward
+    // to us; our own level measurements are the fallback (and cover the time before a list).
+    const heard = new Set((session.speakers ?? []).map((sp) => sp.participant_id));
     const infos: TileInfo[] = [
       {
         ...common,
@@ -135,7 +143,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         video: session.camOn ? local.camera : null,
         mirrored: true,
         micMuted: !session.micOn,
-        speaking: isSpeaking('self', selfLevel, now),
+        speaking: isSpeaking('self', selfLevel, now) || (session.micOn && heard.has(session.selfId)),
         away: false,
       },
     ];
@@ -152,21 +160,24 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         video: cam && !cam.info.muted && cam.remote ? cam.remote.track : null,
         mirrored: false,
         micMuted: !mic || mic.info.muted,
-        speaking: isSpeaking(p.id, level, now),
+        speaking: isSpeaking(p.id, level, now) || heard.has(p.id),
         away: p.state === 'away',
       });
     }
     return infos;
   }
 
-  function renderStage(): boolean {
+  /** Shows a shared screen on the stage; returns the server id of the remote screen shown. */
+  function renderStage(): string | null {
     let track: MediaStreamTrack | null = null;
     let owner = '';
+    let shownId: string | null = null;
     for (const p of session.participants.values()) {
       const scr = session.remoteFor(p, 'screen');
       if (scr?.remote && !scr.info.muted) {
         track = scr.remote.track;
         owner = p.name;
+        shownId = scr.info.id;
         break;
       }
     }
@@ -184,7 +195,20 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     setAttr(stage, 'aria-label', track ? label : null);
     setText(stageLabel, label);
     area.classList.toggle('with-stage', !!track);
-    return !!track;
+    return shownId;
+  }
+
+  /** Reports to the server where each remote video track is shown. */
+  function reportSubscriptions(screenId: string | null): void {
+    const shown = new Map<string, HTMLElement | null>();
+    for (const p of session.participants.values()) {
+      for (const tr of p.tracks) {
+        if (tr.kind !== 'video') continue;
+        if (tr.source === 'camera') shown.set(tr.id, tiles.get(p.id)?.el ?? null);
+        else shown.set(tr.id, tr.id === screenId ? stageVideo : null);
+      }
+    }
+    reporter.sync(shown);
   }
 
   function render(): void {
@@ -200,9 +224,16 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     setText(homeLink, t('homeLink'));
     setAttr(tilesEl, 'aria-label', t('participantsLabel'));
 
-    renderStage();
-    const infos = tileInfos(now);
-    const keep = new Set(infos.map((i) => i.key));
+    const screenId = renderStage();
+    const all = tileInfos(now);
+    const byKey = new Map(all.map((i) => [i.key, i]));
+    // Speakers by the server's list; before one arrives, by the levels we measure.
+    const speakerIds = session.speakers
+      ? session.speakers.map((sp) => sp.participant_id)
+      : all.filter((i) => i.key !== 'self' && i.speaking).map((i) => i.key);
+    const pageKeys = pager.arrange('self', all.slice(1).map((i) => i.key), speakerIds, layout.pageSize(), now);
+    const infos = pageKeys.map((k) => byKey.get(k)).filter((i): i is TileInfo => !!i);
+    const keep = new Set(pageKeys);
     for (const [key, tile] of tiles) {
       if (!keep.has(key)) {
         tile.destroy();
@@ -227,6 +258,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     tilesEl.dataset.count = String(infos.length);
     layout.setCount(infos.length);
     layout.refresh();
+    reportSubscriptions(screenId);
 
     controls.update({
       micOn: session.micOn,
@@ -256,7 +288,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const poll = window.setInterval(render, 200);
   const offLang = onLangChange(render);
 
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, area, controls.el, toast, sinks.el));
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, area, pager.el, controls.el, toast, sinks.el));
   session.start();
   render();
   focusHeading(main);
@@ -276,6 +308,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
     selfMeter?.close();
     layout.close();
+    reporter.close();
     sinks.close();
     for (const tile of tiles.values()) tile.destroy();
     delete window.visio;

@@ -1,0 +1,129 @@
+package localidp
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// dummyHash is compared against for unknown logins, so that they take as long as known ones.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
+
+var page = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{if .Dev}}Connexion de développement — Development sign-in{{else}}Connexion — Sign in{{end}}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.4; }
+label { display: block; margin-top: 1rem; font-weight: 600; }
+input { width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
+button { margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }
+.warn { border: 3px solid #b00; background: #fee; padding: .8rem; }
+.err { color: #b00; font-weight: 600; }
+</style>
+</head>
+<body>
+<main>
+{{if .Dev}}
+<h1>Connexion de développement — pas pour la production</h1>
+<p lang="en"><strong>Development sign-in — not for production</strong></p>
+<div class="warn" role="note">
+<p>N'importe qui peut se connecter ici sous n'importe quel nom. Configurez un fournisseur d'identité
+(<code>[auth] issuer</code>) ou des comptes (<code>[[auth.local.users]]</code>) avant d'ouvrir ce
+serveur à d'autres personnes.</p>
+<p lang="en">Anyone can sign in here under any name. Configure an identity provider
+(<code>[auth] issuer</code>) or accounts (<code>[[auth.local.users]]</code>) before letting
+other people use this server.</p>
+</div>
+{{else}}
+<h1>Connexion <span lang="en">— Sign in</span></h1>
+{{end}}
+{{if .Error}}<p class="err" role="alert">{{.Error}}</p>{{end}}
+<form method="post" action="login">
+<input type="hidden" name="id" value="{{.ID}}">
+{{if .Dev}}
+<label for="name">Nom affiché <span lang="en">/ Display name</span></label>
+<input id="name" name="name" required maxlength="64" autocomplete="name" value="{{.Name}}">
+<label for="email">Adresse e-mail <span lang="en">/ E-mail address</span></label>
+<input id="email" name="email" type="email" required maxlength="254" autocomplete="email" value="{{.Email}}">
+{{else}}
+<label for="login">Identifiant <span lang="en">/ Login</span></label>
+<input id="login" name="login" required autocomplete="username" value="{{.Login}}">
+<label for="password">Mot de passe <span lang="en">/ Password</span></label>
+<input id="password" name="password" type="password" required autocomplete="current-password">
+{{end}}
+<button type="submit">Se connecter <span lang="en">/ Sign in</span></button>
+</form>
+</main>
+</body>
+</html>
+`))
+
+type pageData struct {
+	Dev                           bool
+	ID, Error, Name, Email, Login string
+}
+
+func (p *Provider) render(w http.ResponseWriter, status int, d pageData) {
+	d.Dev = p.dev
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	_ = page.Execute(w, d)
+}
+
+func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("id")
+	if _, err := p.storage.AuthRequestByID(r.Context(), id); err != nil {
+		p.render(w, http.StatusBadRequest, pageData{Error: "Cette demande de connexion a expiré : recommencez. — This sign-in request has expired: start again."})
+		return
+	}
+	p.render(w, http.StatusOK, pageData{ID: id})
+}
+
+func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		p.render(w, http.StatusBadRequest, pageData{Error: "Formulaire illisible. — Unreadable form."})
+		return
+	}
+	id := r.PostFormValue("id")
+	var who identity
+	if p.dev {
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		email := strings.TrimSpace(strings.ToLower(r.PostFormValue("email")))
+		if name == "" || utf8.RuneCountInString(name) > 64 || !strings.Contains(email, "@") || strings.Contains(email, ":") || len(email) > 254 {
+			p.render(w, http.StatusBadRequest, pageData{ID: id, Name: name, Email: email,
+				Error: "Indiquez un nom (64 caractères au plus) et une adresse e-mail. — Enter a name (at most 64 characters) and an e-mail address."})
+			return
+		}
+		who = identity{subject: "dev_" + email, name: name, email: email}
+	} else {
+		login := r.PostFormValue("login")
+		u, known := p.users[login]
+		hash := dummyHash
+		if known {
+			hash = []byte(u.PasswordHash)
+		}
+		if err := bcrypt.CompareHashAndPassword(hash, []byte(r.PostFormValue("password"))); err != nil || !known {
+			p.log.Info("local sign-in refused", "login", login)
+			p.render(w, http.StatusUnauthorized, pageData{ID: id, Login: login,
+				Error: "Identifiant ou mot de passe incorrect. — Wrong login or password."})
+			return
+		}
+		who = identity{subject: "local_" + u.Login, name: u.Name, email: u.Email}
+	}
+	if err := p.storage.complete(id, who); err != nil {
+		p.render(w, http.StatusBadRequest, pageData{Error: "Cette demande de connexion a expiré : recommencez. — This sign-in request has expired: start again."})
+		return
+	}
+	http.Redirect(w, r, op.AuthCallbackURL(p.op)(r.Context(), id), http.StatusFound)
+}

@@ -1,0 +1,214 @@
+package sfu
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+)
+
+// Layer allocation for one subscriber: which layer of each video track it receives, from the
+// size at which it shows each tile, its estimated downlink bandwidth (send-side estimation with
+// transport-wide congestion control feedback), and the layers publishers send.
+//
+// The estimator can only confirm bandwidth that is used (it never estimates above 1.5 times what
+// is sent), so a step up beyond the estimate is a probe: it is tried when nothing has been
+// congested for a while, kept if the link copes, and undone otherwise, with the wait before the
+// next probe doubling after each failure.
+
+const (
+	allocInterval  = 500 * time.Millisecond
+	probeBackoff   = 2 * time.Second
+	maxProbeWait   = 30 * time.Second
+	probeJudgement = 4 * time.Second
+)
+
+// allocator is the allocation state of one subscriber; it is used only by the peer's allocation
+// goroutine.
+type allocator struct {
+	bwe        cc.BandwidthEstimator // nil: unlimited
+	backoff    time.Duration
+	nextProbe  time.Time
+	probing    *DownTrack
+	probeFrom  int
+	probeUntil time.Time
+	congested  time.Time // last time the link was congested
+}
+
+func newAllocator(bwe cc.BandwidthEstimator) *allocator {
+	return &allocator{bwe: bwe, backoff: probeBackoff}
+}
+
+// allocItem is one video down track being allocated.
+type allocItem struct {
+	d       *DownTrack
+	layers  [maxLayers]layerInfo
+	want    int // by size and visibility, among active layers
+	current int // the layer it is set to now
+	prio    int
+	area    int
+}
+
+// estimate returns the subscriber's bandwidth estimate in bits per second and whether the link
+// shows congestion now.
+func (a *allocator) estimate() (int, bool) {
+	if a.bwe == nil {
+		return math.MaxInt, false
+	}
+	est := a.bwe.GetTargetBitrate()
+	congested := false
+	if s, ok := a.bwe.(interface{ GetStats() map[string]any }); ok {
+		st := s.GetStats()
+		if u, _ := st["usage"].(string); u == "overuse" {
+			congested = true
+		}
+		if l, _ := st["averageLoss"].(float64); l > 0.1 {
+			congested = true
+		}
+	}
+	return est, congested
+}
+
+// allocate sets the target layer of every video down track in downs.
+func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
+	items := make([]*allocItem, 0, len(downs))
+	for _, d := range downs {
+		if d.kind != videoKind {
+			continue
+		}
+		it := &allocItem{d: d, layers: d.track.snapshot(now), current: d.targetLayer()}
+		visible, w, h := d.preference()
+		switch {
+		case !visible:
+			it.want = noLayer
+		default:
+			it.want = availableAtOrBelow(it.layers, layerForSize(it.layers, w, h))
+		}
+		if d.track.source == SourceScreen {
+			it.prio = 1
+		}
+		it.area = w * h
+		items = append(items, it)
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].prio != items[j].prio {
+			return items[i].prio > items[j].prio
+		}
+		return items[i].area > items[j].area
+	})
+
+	est, congested := a.estimate()
+	used := 0
+	for _, it := range items {
+		if it.current > it.want || (it.current != noLayer && !it.layers[it.current].active) {
+			it.current = it.want // smaller tile, hidden, or layer gone: follow at once
+		}
+		if it.current == noLayer && it.want != noLayer {
+			it.current = lowestActive(it.layers, it.want)
+		}
+		if it.current != noLayer {
+			used += it.layers[it.current].bitrate
+		}
+	}
+
+	if congested || used > est {
+		a.congested = now
+		if a.probing != nil {
+			a.backoff = min(2*a.backoff, maxProbeWait)
+			for _, it := range items {
+				if it.d == a.probing && it.current > a.probeFrom {
+					used -= it.layers[it.current].bitrate - it.layers[a.probeFrom].bitrate
+					it.current = a.probeFrom
+				}
+			}
+			a.probing = nil
+		}
+		// Step down, lowest priority first, until the allocation fits (never below the lowest
+		// layer: a frozen tile is worse than a blurry one).
+		for i := len(items) - 1; i >= 0 && used > est; i-- {
+			it := items[i]
+			for it.current > 0 && used > est {
+				lower := lowestActive(it.layers, it.current-1)
+				if lower == noLayer || lower >= it.current {
+					break
+				}
+				used -= it.layers[it.current].bitrate - it.layers[lower].bitrate
+				it.current = lower
+			}
+		}
+		a.nextProbe = now.Add(a.backoff)
+	} else {
+		if a.probing != nil && now.After(a.probeUntil) {
+			a.probing = nil // the link coped
+			a.backoff = probeBackoff
+		}
+		// Upgrades that fit the estimate.
+		for _, it := range items {
+			for it.current != noLayer && it.current < it.want {
+				next := nextActive(it.layers, it.current, it.want)
+				if next == noLayer || used-it.layers[it.current].bitrate+it.layers[next].bitrate > est {
+					break
+				}
+				used += it.layers[next].bitrate - it.layers[it.current].bitrate
+				it.current = next
+			}
+		}
+		// One probe beyond the estimate, when the link has been calm for long enough.
+		if a.probing == nil && now.After(a.nextProbe) {
+			for _, it := range items {
+				if it.current == noLayer || it.current >= it.want {
+					continue
+				}
+				if next := nextActive(it.layers, it.current, it.want); next != noLayer {
+					a.probing, a.probeFrom, a.probeUntil = it.d, it.current, now.Add(probeJudgement)
+					it.current = next
+					a.nextProbe = now.Add(a.backoff)
+					break
+				}
+			}
+		}
+	}
+	for _, it := range items {
+		it.d.setTarget(it.current)
+	}
+}
+
+// availableAtOrBelow returns the highest active layer at or below idx, or the lowest active one
+// above it, or noLayer.
+func availableAtOrBelow(layers [maxLayers]layerInfo, idx int) int {
+	if idx == noLayer {
+		return noLayer
+	}
+	for i := idx; i >= 0; i-- {
+		if layers[i].active {
+			return i
+		}
+	}
+	for i := idx + 1; i < maxLayers; i++ {
+		if layers[i].active {
+			return i
+		}
+	}
+	return noLayer
+}
+
+// lowestActive returns the lowest active layer at or below max, or noLayer.
+func lowestActive(layers [maxLayers]layerInfo, max int) int {
+	for i := 0; i <= max && i < maxLayers; i++ {
+		if layers[i].active {
+			return i
+		}
+	}
+	return noLayer
+}
+
+// nextActive returns the next active layer above cur, up to max, or noLayer.
+func nextActive(layers [maxLayers]layerInfo, cur, max int) int {
+	for i := cur + 1; i <= max && i < maxLayers; i++ {
+		if layers[i].active {
+			return i
+		}
+	}
+	return noLayer
+}

@@ -1,0 +1,336 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"visio/internal/ids"
+	"visio/internal/store"
+)
+
+// SaveUser implements store.Users.
+func (s *DB) SaveUser(ctx context.Context, u store.User) (store.User, error) {
+	if u.Issuer == "" || u.Subject == "" {
+		return store.User{}, fmt.Errorf("save user: %w: issuer and subject are required", store.ErrInvalid)
+	}
+	row := s.pool.QueryRow(ctx, `INSERT INTO users (id, issuer, subject, name, email, created_at, seen_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (issuer, subject) DO UPDATE SET name = excluded.name, email = excluded.email, seen_at = excluded.seen_at
+		RETURNING id, issuer, subject, name, email, created_at, seen_at`,
+		string(ids.New("US_")), u.Issuer, u.Subject, u.Name, u.Email, ms(u.SeenAt), ms(u.SeenAt))
+	out, err := scanUser(row)
+	if err != nil {
+		return store.User{}, fmt.Errorf("save user: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// User implements store.Users.
+func (s *DB) User(ctx context.Context, id store.UserID) (store.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT id, issuer, subject, name, email, created_at, seen_at FROM users WHERE id = $1`, string(id)))
+	if err != nil {
+		return store.User{}, fmt.Errorf("user %s: %w", id, mapErr(err))
+	}
+	return u, nil
+}
+
+func scanUser(row scanner) (store.User, error) {
+	var u store.User
+	var created, seen time.Time
+	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &u.Name, &u.Email, &created, &seen)
+	u.CreatedAt, u.SeenAt = created.UTC(), seen.UTC()
+	return u, err
+}
+
+// CreateRoom implements store.Rooms.
+func (s *DB) CreateRoom(ctx context.Context, r store.Room) error {
+	if !r.Access.Valid() {
+		return fmt.Errorf("create room: %w: access %q", store.ErrInvalid, r.Access)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("create room: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `INSERT INTO rooms (code, name, owner_id, access, created_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.Code, r.Name, string(r.OwnerID), string(r.Access), ms(r.CreatedAt), ms(r.UsedAt)); err != nil {
+		return fmt.Errorf("create room %s: %w", r.Code, mapErr(err))
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO room_roles (room_code, user_id, role) VALUES ($1, $2, $3)`,
+		r.Code, string(r.OwnerID), string(store.RoleOwner)); err != nil {
+		return fmt.Errorf("create room %s: %w", r.Code, mapErr(err))
+	}
+	return tx.Commit(ctx)
+}
+
+const roomColumns = `code, name, owner_id, access, created_at, used_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRoom(row scanner) (store.Room, error) {
+	var r store.Room
+	var created, used time.Time
+	err := row.Scan(&r.Code, &r.Name, &r.OwnerID, &r.Access, &created, &used)
+	r.CreatedAt, r.UsedAt = created.UTC(), used.UTC()
+	return r, err
+}
+
+// Room implements store.Rooms.
+func (s *DB) Room(ctx context.Context, code string) (store.Room, error) {
+	r, err := scanRoom(s.pool.QueryRow(ctx, `SELECT `+roomColumns+` FROM rooms WHERE code = $1`, code))
+	if err != nil {
+		return store.Room{}, fmt.Errorf("room %s: %w", code, mapErr(err))
+	}
+	return r, nil
+}
+
+// UpdateRoom implements store.Rooms.
+func (s *DB) UpdateRoom(ctx context.Context, code, name string, access store.Access) error {
+	if !access.Valid() {
+		return fmt.Errorf("update room %s: %w: access %q", code, store.ErrInvalid, access)
+	}
+	res, err := s.pool.Exec(ctx, `UPDATE rooms SET name = $1, access = $2 WHERE code = $3`, name, string(access), code)
+	return affected("update room "+code, res, err)
+}
+
+// TouchRoom implements store.Rooms.
+func (s *DB) TouchRoom(ctx context.Context, code string, at time.Time) error {
+	res, err := s.pool.Exec(ctx, `UPDATE rooms SET used_at = $1 WHERE code = $2`, ms(at), code)
+	return affected("touch room "+code, res, err)
+}
+
+// UserRooms implements store.Rooms.
+func (s *DB) UserRooms(ctx context.Context, id store.UserID) ([]store.Room, error) {
+	rows, err := s.pool.Query(ctx, `SELECT r.code, r.name, r.owner_id, r.access, r.created_at, r.used_at
+		FROM rooms r JOIN room_roles rr ON rr.room_code = r.code
+		WHERE rr.user_id = $1 ORDER BY r.used_at DESC, r.code COLLATE "C"`, string(id))
+	if err != nil {
+		return nil, fmt.Errorf("rooms of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []store.Room
+	for rows.Next() {
+		r, err := scanRoom(rows)
+		if err != nil {
+			return nil, fmt.Errorf("rooms of %s: %w", id, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteRoomsUnusedSince implements store.RoomSweeper.
+func (s *DB) DeleteRoomsUnusedSince(ctx context.Context, t time.Time) (int, error) {
+	return count(s.pool.Exec(ctx, `DELETE FROM rooms WHERE used_at < $1`, ms(t)))
+}
+
+// SetRole implements store.Roles.
+func (s *DB) SetRole(ctx context.Context, code string, user store.UserID, role store.Role) error {
+	if role != store.RoleAdmin && role != store.RoleMember {
+		return fmt.Errorf("set role: %w: role %q (want administrator or member)", store.ErrInvalid, role)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("set role: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	var owner string
+	if err := tx.QueryRow(ctx, `SELECT owner_id FROM rooms WHERE code = $1`, code).Scan(&owner); err != nil {
+		return fmt.Errorf("set role on %s: %w", code, mapErr(err))
+	}
+	if owner == string(user) {
+		return fmt.Errorf("set role on %s: %w", code, store.ErrIsOwner)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO room_roles (room_code, user_id, role) VALUES ($1, $2, $3)
+		ON CONFLICT (room_code, user_id) DO UPDATE SET role = excluded.role`, code, string(user), string(role)); err != nil {
+		return fmt.Errorf("set role on %s: %w", code, mapErr(err))
+	}
+	return tx.Commit(ctx)
+}
+
+// Role implements store.Roles.
+func (s *DB) Role(ctx context.Context, code string, user store.UserID) (store.Role, error) {
+	var r store.Role
+	err := s.pool.QueryRow(ctx, `SELECT role FROM room_roles WHERE room_code = $1 AND user_id = $2`, code, string(user)).Scan(&r)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.RoleNone, nil
+	}
+	if err != nil {
+		return store.RoleNone, fmt.Errorf("role on %s: %w", code, err)
+	}
+	return r, nil
+}
+
+// RemoveRole implements store.Roles.
+func (s *DB) RemoveRole(ctx context.Context, code string, user store.UserID) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("remove role: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	var role string
+	err = tx.QueryRow(ctx, `SELECT role FROM room_roles WHERE room_code = $1 AND user_id = $2`, code, string(user)).Scan(&role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove role on %s: %w", code, err)
+	}
+	if role == string(store.RoleOwner) {
+		return fmt.Errorf("remove role on %s: %w", code, store.ErrIsOwner)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM room_roles WHERE room_code = $1 AND user_id = $2`, code, string(user)); err != nil {
+		return fmt.Errorf("remove role on %s: %w", code, err)
+	}
+	return tx.Commit(ctx)
+}
+
+// Members implements store.Roles.
+func (s *DB) Members(ctx context.Context, code string) ([]store.Member, error) {
+	rows, err := s.pool.Query(ctx, `SELECT user_id, role FROM room_roles WHERE room_code = $1
+		ORDER BY role <> 'owner', user_id COLLATE "C"`, code)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", code, err)
+	}
+	defer rows.Close()
+	var out []store.Member
+	for rows.Next() {
+		var m store.Member
+		if err := rows.Scan(&m.UserID, &m.Role); err != nil {
+			return nil, fmt.Errorf("members of %s: %w", code, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CreateApp implements store.Apps.
+func (s *DB) CreateApp(ctx context.Context, a store.App) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO apps (id, name, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		a.ID, a.Name, a.SecretHash, strings.Join(a.Scopes, " "), ms(a.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create app %s: %w", a.ID, mapErr(err))
+	}
+	return nil
+}
+
+func scanApp(row scanner) (store.App, error) {
+	var a store.App
+	var scopes string
+	var created time.Time
+	err := row.Scan(&a.ID, &a.Name, &a.SecretHash, &scopes, &created)
+	a.Scopes, a.CreatedAt = strings.Fields(scopes), created.UTC()
+	return a, err
+}
+
+// App implements store.Apps.
+func (s *DB) App(ctx context.Context, id string) (store.App, error) {
+	a, err := scanApp(s.pool.QueryRow(ctx, `SELECT id, name, secret_hash, scopes, created_at FROM apps WHERE id = $1`, id))
+	if err != nil {
+		return store.App{}, fmt.Errorf("app %s: %w", id, mapErr(err))
+	}
+	return a, nil
+}
+
+// Apps implements store.Apps.
+func (s *DB) Apps(ctx context.Context) ([]store.App, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, secret_hash, scopes, created_at FROM apps ORDER BY id COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("apps: %w", err)
+	}
+	defer rows.Close()
+	var out []store.App
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, fmt.Errorf("apps: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// DeleteApp implements store.Apps.
+func (s *DB) DeleteApp(ctx context.Context, id string) error {
+	res, err := s.pool.Exec(ctx, `DELETE FROM apps WHERE id = $1`, id)
+	return affected("delete app "+id, res, err)
+}
+
+// CreateSession implements store.Sessions.
+func (s *DB) CreateSession(ctx context.Context, se store.Session) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (id, user_id, id_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		se.ID, string(se.UserID), se.IDToken, ms(se.CreatedAt), ms(se.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create session: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Session implements store.Sessions.
+func (s *DB) Session(ctx context.Context, id string) (store.Session, error) {
+	var se store.Session
+	var created, expires time.Time
+	err := s.pool.QueryRow(ctx, `SELECT id, user_id, id_token, created_at, expires_at FROM sessions WHERE id = $1`, id).
+		Scan(&se.ID, &se.UserID, &se.IDToken, &created, &expires)
+	if err != nil {
+		return store.Session{}, fmt.Errorf("session: %w", mapErr(err))
+	}
+	se.CreatedAt, se.ExpiresAt = created.UTC(), expires.UTC()
+	return se, nil
+}
+
+// DeleteSession implements store.Sessions.
+func (s *DB) DeleteSession(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions implements store.Sessions.
+func (s *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	return count(s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, ms(now)))
+}
+
+// UseTokenID implements store.TokenIDs.
+func (s *DB) UseTokenID(ctx context.Context, id string, expires time.Time) error {
+	if id == "" {
+		return fmt.Errorf("use token id: %w: empty id", store.ErrInvalid)
+	}
+	res, err := s.pool.Exec(ctx, `INSERT INTO used_token_ids (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, ms(expires))
+	if err != nil {
+		return fmt.Errorf("use token id: %w", err)
+	}
+	if res.RowsAffected() == 0 {
+		return store.ErrAlreadyUsed
+	}
+	return nil
+}
+
+// DeleteExpiredTokenIDs implements store.TokenIDs.
+func (s *DB) DeleteExpiredTokenIDs(ctx context.Context, now time.Time) (int, error) {
+	return count(s.pool.Exec(ctx, `DELETE FROM used_token_ids WHERE expires_at < $1`, ms(now)))
+}
+
+func affected(what string, tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, mapErr(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return nil
+}
+
+func count(tag pgconn.CommandTag, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
