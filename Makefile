@@ -7,8 +7,10 @@ WEB_OUT  := web/dist/app/index.html
 NPM_DEPS := web/node_modules/.package-lock.json
 FUZZTIME ?= 10s
 CHROMIUM ?= /usr/bin/chromium
+# The local speech recognizer (pocketsphinx, cgo) is built in when its library is installed.
+GOTAGS   := $(shell pkg-config --exists pocketsphinx 2>/dev/null && echo -tags pocketsphinx)
 
-.PHONY: run build web test test-go test-e2e fuzz bench vet clean
+.PHONY: run build web test test-go test-e2e fuzz bench loadtest vet clean
 
 ## run: build everything and run the service on embedded defaults (http://localhost:8080)
 run: build
@@ -16,7 +18,7 @@ run: build
 
 ## build: the web app, then the single binary that embeds it
 build: web
-	$(GO) build -o $(BIN) ./cmd/visio
+	$(GO) build $(GOTAGS) -o $(BIN) ./cmd/visio
 
 ## web: install the web app's dependencies (npm ci) and build it into web/dist/app
 web: $(WEB_OUT)
@@ -32,19 +34,19 @@ $(WEB_OUT): $(NPM_DEPS) $(shell find web/src web/index.html web/vite.config.ts w
 test: vet test-go fuzz test-e2e
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(GOTAGS) ./...
 	@test -z "$$(gofmt -l cmd internal web/*.go)" || { echo "gofmt needed on:"; gofmt -l cmd internal web/*.go; exit 1; }
 
 test-go: web
-	$(GO) test -race -count=1 -timeout 10m ./...
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) test $(GOTAGS) -race -count=1 -timeout 15m ./...
+	$(GO) test $(GOTAGS) -run '^$$' -bench . -benchtime 1x ./...
 
 ## fuzz: run every fuzz target for FUZZTIME (default 10s) each
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    $(GO) test $(GOTAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
@@ -55,7 +57,11 @@ test-e2e: build
 
 ## bench: the benchmarks, with allocations
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test $(GOTAGS) -run '^$$' -bench . -benchmem ./...
+
+## loadtest: whole-system figures against the bare-relay floor (see docs/BENCHMARKS.md)
+loadtest: build
+	./$(BIN) loadtest --spawn ./$(BIN) --floor --publishers 1 --subscribers 50
 
 clean:
 	rm -rf bin web/dist/app web/node_modules

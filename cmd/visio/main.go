@@ -1,7 +1,10 @@
 // Command visio runs the visio video-conferencing service.
 //
-//	visio serve [flags]   run the service (see visio serve -h)
-//	visio version         print the version
+//	visio serve [flags]      run the service (see visio serve -h)
+//	visio loadtest [flags]   run headless participants against a server (see visio loadtest -h)
+//	visio transcribe FILE    who spoke when, and what, in a recording (see visio transcribe -h)
+//	visio eval ...           score diarization (DER) and recognition (WER) (see visio eval help)
+//	visio version            print the version
 package main
 
 import (
@@ -16,13 +19,18 @@ import (
 
 	"visio/internal/app"
 	"visio/internal/config"
+	"visio/internal/loadtest"
+	"visio/internal/transcribe/cli"
 )
 
 const usage = `visio: sovereign video conferencing
 
 Usage:
-  visio serve [flags]   run the service (visio serve -h lists the flags)
-  visio version         print the version
+  visio serve [flags]      run the service (visio serve -h lists the flags)
+  visio loadtest [flags]   load test a server (visio loadtest -h lists the flags)
+  visio transcribe FILE    transcribe a recording (visio transcribe -h lists the flags)
+  visio eval ...           score diarization and recognition (visio eval help)
+  visio version            print the version
 `
 
 func main() {
@@ -34,6 +42,15 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "loadtest":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := loadtest.Main(ctx, os.Args[2:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	case "transcribe":
+		err = withSignals(func(ctx context.Context) error { return cli.Transcribe(ctx, os.Args[2:], os.Stdout, os.Stderr) })
+	case "eval":
+		err = withSignals(func(ctx context.Context) error { return cli.Eval(ctx, os.Args[2:], os.Stdout, os.Stderr) })
 	case "version":
 		fmt.Println("visio", version())
 	case "help", "-h", "--help":
@@ -49,6 +66,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "visio:", err)
 		os.Exit(1)
 	}
+}
+
+// withSignals runs f with a context cancelled on SIGINT or SIGTERM.
+func withSignals(f func(context.Context) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return f(ctx)
 }
 
 func serve(args []string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
 	"visio/internal/signal"
@@ -30,8 +31,15 @@ type Options struct {
 	Loopback bool
 	// OnTrack is called for every remote track received, with the track's server id.
 	OnTrack func(trackID string, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
-	// OnEvent is called for every server message, decoded into its signal type, in order.
+	// OnEvent is called for every server message, decoded into its signal type (or *Layers,
+	// *Speakers), in order.
 	OnEvent func(msg any)
+	// PublishOnly leaves the subscriber connection unanswered: the participant receives no
+	// media (a load-test publisher that only sends).
+	PublishOnly bool
+	// OnRTCP, if set, is called with the RTCP the server sends about a published track (rid is
+	// the simulcast layer, or ""), for example to answer a PLI with a keyframe.
+	OnRTCP func(trackID, rid string, pkts []rtcp.Packet)
 }
 
 // Client is one participant.
@@ -49,12 +57,35 @@ type Client struct {
 	token    string
 	welcome  *signal.Welcome
 	answerCh chan string
-	declared []signal.TrackDecl
+	declared []trackDecl
 	closed   bool
+}
+
+// trackDecl is a track entry of a publisher offer. Layers lists the simulcast RIDs of a track
+// sent in simulcast (see docs/protocol.md).
+type trackDecl struct {
+	CID    string   `json:"cid"`
+	Source string   `json:"source"`
+	Layers []string `json:"layers,omitempty"`
 }
 
 // NewAPI returns a pion API for headless participants.
 func NewAPI(loopback bool) (*webrtc.API, error) {
+	return NewAPIWith(APIOptions{Loopback: loopback})
+}
+
+// APIOptions configure the pion API of headless participants.
+type APIOptions struct {
+	// Loopback restricts ICE to the loopback interface.
+	Loopback bool
+	// Counters, if set, counts the RTCP feedback (NACK, PLI, FIR) every connection made with
+	// the API sends and receives.
+	Counters *RTCPCounters
+}
+
+// NewAPIWith returns a pion API for headless participants.
+func NewAPIWith(o APIOptions) (*webrtc.API, error) {
+	loopback := o.Loopback
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -67,6 +98,9 @@ func NewAPI(loopback bool) (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
+	if o.Counters != nil {
+		ir.Add(o.Counters)
+	}
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, err
 	}
@@ -225,7 +259,7 @@ func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh c
 				case c.answerCh <- m.SDP:
 				default:
 				}
-			} else {
+			} else if !c.opts.PublishOnly {
 				c.answerOffer(ctx, m.SDP)
 			}
 		case *signal.ErrorMessage:
@@ -279,17 +313,31 @@ func (c *Client) AddTrack(t webrtc.TrackLocal, source string) (*webrtc.RTPSender
 		return nil, err
 	}
 	c.mu.Lock()
-	c.declared = append(c.declared, signal.TrackDecl{CID: t.ID(), Source: source})
+	c.declared = append(c.declared, trackDecl{CID: t.ID(), Source: source})
 	c.mu.Unlock()
 	sender := tr.Sender()
-	go func() {
-		for {
-			if _, _, err := sender.ReadRTCP(); err != nil {
-				return
-			}
-		}
-	}()
+	go c.drainRTCP(sender, t.ID(), "")
 	return sender, nil
+}
+
+// drainRTCP reads a sender's RTCP (for one simulcast layer if rid is not empty) until the
+// connection closes, so that the interceptors see it, and passes it to Options.OnRTCP.
+func (c *Client) drainRTCP(sender *webrtc.RTPSender, trackID, rid string) {
+	for {
+		var pkts []rtcp.Packet
+		var err error
+		if rid == "" {
+			pkts, _, err = sender.ReadRTCP()
+		} else {
+			pkts, _, err = sender.ReadSimulcastRTCP(rid)
+		}
+		if err != nil {
+			return
+		}
+		if c.opts.OnRTCP != nil {
+			c.opts.OnRTCP(trackID, rid, pkts)
+		}
+	}
 }
 
 // Negotiate sends a publisher offer (restarting ICE if asked) and applies the answer.
@@ -303,7 +351,7 @@ func (c *Client) Negotiate(ctx context.Context, iceRestart bool) error {
 		return err
 	}
 	c.mu.Lock()
-	decl := append([]signal.TrackDecl(nil), c.declared...)
+	decl := append([]trackDecl(nil), c.declared...)
 	c.mu.Unlock()
 	select { // drop a stale answer
 	case <-c.answerCh:
@@ -393,6 +441,10 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.ErrorMessage{}
 	case "bye":
 		msg = &signal.Bye{}
+	case "layers":
+		msg = &Layers{}
+	case "speakers":
+		msg = &Speakers{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -171,6 +171,11 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 	}
 	for _, it := range items {
 		it.d.setTarget(it.current)
+		// Still waiting for a keyframe of the target layer (the first request may have been
+		// absorbed by the rate limit, or lost): ask again.
+		if target, waiting := it.d.waitingKeyframe(); waiting {
+			it.d.track.requestKeyframe(target)
+		}
 	}
 }
 

@@ -153,6 +153,14 @@ func (d *DownTrack) targetLayer() int {
 	return d.target
 }
 
+// waitingKeyframe reports whether the down track waits for a keyframe of its target layer to
+// start or switch.
+func (d *DownTrack) waitingKeyframe() (target int, waiting bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.target, d.target != noLayer && d.target != d.current
+}
+
 // setTarget chooses the layer to forward. noLayer pauses the track for this subscriber at once;
 // another layer is switched to on its next keyframe, which is requested.
 func (d *DownTrack) setTarget(idx int) {

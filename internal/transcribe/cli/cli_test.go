@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"visio/internal/transcribe/diarize"
+	"visio/internal/transcribe/rttm"
+	"visio/internal/transcribe/score"
+)
+
+func speechDir(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "testdata", "speech")
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared speech data missing: %v", err)
+		}
+		t.Skipf("shared speech data missing: %v", err)
+	}
+	return p
+}
+
+// TestPyannoteSampleDER guards the documented figure: DER at most 20% with the speaker count
+// given and no collar.
+func TestPyannoteSampleDER(t *testing.T) {
+	dir := filepath.Join(speechDir(t), "diarization")
+	ref, err := readTurns(filepath.Join(dir, "pyannote-sample.rttm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip, err := readClip(filepath.Join(dir, "pyannote-sample.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := diarize.Diarize(clip.Samples, diarize.Params{Speakers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := score.ScoreDER(ref, toTurns(res, "sample"), nil, score.DERParams{})
+	t.Logf("DER %.1f%% (missed %.1f, false alarm %.1f, confusion %.1f s)", 100*d.Rate(), d.Missed, d.FalseAlarm, d.Confusion)
+	if d.Rate() > 0.20 {
+		t.Fatalf("DER %.1f%% above the 20%% goal", 100*d.Rate())
+	}
+}
+
+func TestTranscribeCommandWithoutRecognizer(t *testing.T) {
+	dir := speechDir(t)
+	out := filepath.Join(t.TempDir(), "out.rttm")
+	var stdout, stderr bytes.Buffer
+	err := Transcribe(context.Background(), []string{"--recognizer", "none", "--format", "srt", "--rttm", out,
+		filepath.Join(dir, "asr-fr", "fleurs-fr-000.ogg")}, &stdout, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "transcription unavailable") || !strings.Contains(stdout.String(), "SPEAKER_00: [speech]") {
+		t.Fatalf("stdout %q\nstderr %q", stdout.String(), stderr.String())
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	turns, err := rttm.Parse(f)
+	if err != nil || len(turns) == 0 || turns[0].File != "fleurs-fr-000" {
+		t.Fatalf("RTTM: %+v, %v", turns, err)
+	}
+}
+
+func TestEvalDERCommand(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "ref.rttm"), []byte("SPEAKER a 1 0 10 <NA> <NA> A <NA> <NA>\nSPEAKER a 1 10 10 <NA> <NA> B <NA> <NA>\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "hyp.rttm"), []byte("SPEAKER a 1 0 20 <NA> <NA> x <NA> <NA>\n"), 0o644)
+	var stdout bytes.Buffer
+	if err := Eval(context.Background(), []string{"der", filepath.Join(dir, "ref.rttm"), filepath.Join(dir, "hyp.rttm")}, &stdout, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "50.0") {
+		t.Fatalf("want 50%% DER:\n%s", stdout.String())
+	}
+}
