@@ -22,6 +22,8 @@ const (
 	probeBackoff   = 2 * time.Second
 	maxProbeWait   = 30 * time.Second
 	probeJudgement = 4 * time.Second
+	// distrustAfterCongestion is how long after congestion only probes may step up.
+	distrustAfterCongestion = 15 * time.Second
 )
 
 // allocator is the allocation state of one subscriber; it is used only by the peer's allocation
@@ -129,7 +131,7 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 		for i := len(items) - 1; i >= 0 && used > est; i-- {
 			it := items[i]
 			for it.current > 0 && used > est {
-				lower := lowestActive(it.layers, it.current-1)
+				lower := availableAtOrBelow(it.layers, it.current-1)
 				if lower == noLayer || lower >= it.current {
 					break
 				}
@@ -138,12 +140,18 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 			}
 		}
 		a.nextProbe = now.Add(a.backoff)
-	} else {
+	} else if now.Sub(a.congested) >= a.backoff {
+		// The link has been calm for a while: upgrade.
 		if a.probing != nil && now.After(a.probeUntil) {
 			a.probing = nil // the link coped
 			a.backoff = probeBackoff
 		}
-		// Upgrades that fit the estimate.
+		// Upgrades that fit the estimate, with a margin. Shortly after congestion the estimate
+		// is not trusted to go up: only probes do, one step at a time.
+		est = est * 9 / 10
+		if now.Sub(a.congested) < distrustAfterCongestion {
+			est = min(est, used)
+		}
 		for _, it := range items {
 			for it.current != noLayer && it.current < it.want {
 				next := nextActive(it.layers, it.current, it.want)

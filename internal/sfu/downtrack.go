@@ -33,6 +33,7 @@ type DownTrack struct {
 	onBind func()
 
 	mu          sync.Mutex // guards the following fields
+	blocked     bool       // the subscriber may not receive (moderation, lobby)
 	bound       bool
 	ssrc        uint32
 	payloadType uint8
@@ -153,6 +154,16 @@ func (d *DownTrack) targetLayer() int {
 	return d.target
 }
 
+// setBlocked stops or resumes forwarding to this subscriber.
+func (d *DownTrack) setBlocked(b bool) {
+	d.mu.Lock()
+	d.blocked = b
+	d.mu.Unlock()
+	if !b {
+		d.track.requestKeyframe(d.targetLayer())
+	}
+}
+
 // waitingKeyframe reports whether the down track waits for a keyframe of its target layer to
 // start or switch.
 func (d *DownTrack) waitingKeyframe() (target int, waiting bool) {
@@ -196,7 +207,7 @@ func (d *DownTrack) drop(idx int) {
 func (d *DownTrack) writeRTP(p *rtp.Packet, idx int, vp8 *vp8Descriptor, now int64) (forwarded bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.bound || d.writer == nil {
+	if !d.bound || d.writer == nil || d.blocked {
 		if idx == d.current {
 			d.dropping = true
 		}

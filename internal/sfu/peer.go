@@ -65,12 +65,14 @@ type Peer struct {
 	kick    chan struct{}  // asks for an allocation now
 	stop    chan struct{}  // closed by Close
 
-	mu         sync.Mutex // guards the following fields
-	declared   map[string]DeclaredTrack
-	muted      map[Source]bool
-	published  map[string]*publishedTrack
-	byReceiver map[*webrtc.RTPReceiver]*publishedTrack
-	closed     bool
+	mu           sync.Mutex      // guards the following fields
+	canPublish   map[Source]bool // nil: every source
+	canSubscribe bool
+	declared     map[string]DeclaredTrack
+	muted        map[Source]bool
+	published    map[string]*publishedTrack
+	byReceiver   map[*webrtc.RTPReceiver]*publishedTrack
+	closed       bool
 
 	negMu       sync.Mutex // guards the subscriber negotiation fields below; taken before mu
 	subs        map[string]*subscription
@@ -110,22 +112,23 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		return nil, fmt.Errorf("new subscriber connection: %w", err)
 	}
 	p := &Peer{
-		id:         id,
-		room:       r,
-		handler:    h,
-		pub:        pub,
-		sub:        sub,
-		metrics:    r.metrics,
-		log:        r.log.With("participant", id),
-		declared:   make(map[string]DeclaredTrack),
-		muted:      make(map[Source]bool),
-		published:  make(map[string]*publishedTrack),
-		byReceiver: make(map[*webrtc.RTPReceiver]*publishedTrack),
-		subs:       make(map[string]*subscription),
-		prefs:      make(map[string]preference),
-		alloc:      newAllocator(bwe),
-		kick:       make(chan struct{}, 1),
-		stop:       make(chan struct{}),
+		id:           id,
+		room:         r,
+		handler:      h,
+		pub:          pub,
+		sub:          sub,
+		metrics:      r.metrics,
+		log:          r.log.With("participant", id),
+		declared:     make(map[string]DeclaredTrack),
+		canSubscribe: true,
+		muted:        make(map[Source]bool),
+		published:    make(map[string]*publishedTrack),
+		byReceiver:   make(map[*webrtc.RTPReceiver]*publishedTrack),
+		subs:         make(map[string]*subscription),
+		prefs:        make(map[string]preference),
+		alloc:        newAllocator(bwe),
+		kick:         make(chan struct{}, 1),
+		stop:         make(chan struct{}),
 	}
 	r.metrics.PeerConnections.Add(2)
 	pub.OnTrack(p.onTrack)
@@ -305,6 +308,35 @@ func (p *Peer) AddCandidate(target Target, c webrtc.ICECandidateInit) error {
 	return fmt.Errorf("%w: unknown target %q", ErrBadCandidate, target)
 }
 
+// SetPermissions says what the participant may do, whatever its client does: publish the given
+// sources (nil: all), and receive others' media. Tracks of a source it may not publish are
+// received but forwarded to nobody; a participant that may not subscribe gets no packets.
+func (p *Peer) SetPermissions(canPublish map[Source]bool, canSubscribe bool) {
+	p.mu.Lock()
+	if canPublish != nil {
+		cp := make(map[Source]bool, len(canPublish))
+		for k, v := range canPublish {
+			cp[k] = v
+		}
+		canPublish = cp
+	}
+	p.canPublish, p.canSubscribe = canPublish, canSubscribe
+	for _, t := range p.published {
+		t.blocked.Store(canPublish != nil && !canPublish[t.source])
+	}
+	p.mu.Unlock()
+	p.negMu.Lock()
+	downs := make([]*DownTrack, 0, len(p.subs))
+	for _, s := range p.subs {
+		downs = append(downs, s.down)
+	}
+	p.negMu.Unlock()
+	for _, d := range downs {
+		d.setBlocked(!canSubscribe)
+	}
+	p.handler.OnTracksChanged()
+}
+
 // SetMuted starts or stops forwarding the peer's tracks of one source. The state is kept for a
 // track of that source published later.
 func (p *Peer) SetMuted(source Source, muted bool) {
@@ -405,6 +437,9 @@ func (p *Peer) subscribe(t *publishedTrack) {
 	}
 	var d *DownTrack
 	d = newDownTrack(t, func() { t.requestKeyframe(d.targetLayer()) })
+	p.mu.Lock()
+	d.blocked = !p.canSubscribe
+	p.mu.Unlock()
 	if pref, ok := p.prefs[t.id]; ok {
 		d.setPreference(pref.visible, pref.width, pref.height)
 	}
@@ -490,6 +525,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 			_ = p.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		}
 		t.muted.Store(p.muted[source])
+		t.blocked.Store(p.canPublish != nil && !p.canPublish[source])
 		p.published[t.id] = t
 		p.byReceiver[receiver] = t
 		isNew = true

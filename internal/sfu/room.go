@@ -14,6 +14,7 @@ type Room struct {
 	metrics *Metrics
 	log     *slog.Logger
 	handler RoomHandler
+	tap     audioTap // live transcription's view of the audio (tap.go)
 	stop    chan struct{}
 	done    chan struct{}
 
@@ -59,6 +60,7 @@ func (r *Room) run() {
 
 // publish makes t available to every other peer of the room.
 func (r *Room) publish(t *publishedTrack) {
+	t.tap = &r.tap // before the track's forwarding goroutine starts
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()

@@ -152,13 +152,24 @@ func (r *Room) tick(st *roomState, now time.Time) {
 func (r *Room) announceLayers(st *roomState, t *publishedTrack, owner *Peer) {
 	var need [maxLayers]bool
 	layers := t.snapshot(time.Now())
+	// Each subscriber needs the layers from just below the one it gets (to step down to at
+	// once when its link weakens) up to the one its tile would like (to step up to).
 	for _, d := range t.downList() {
-		if cur := d.targetLayer(); cur != noLayer {
-			need[cur] = true
-		}
+		cur := d.targetLayer()
+		want := noLayer
 		if visible, w, h := d.preference(); visible {
-			if want := layerForSize(layers, w, h); want != noLayer {
-				need[want] = true
+			want = layerForSize(layers, w, h)
+		}
+		lo, hi := cur, max(cur, want)
+		if lo == noLayer {
+			lo = want
+		}
+		if lo == noLayer {
+			continue
+		}
+		for i := max(lo-1, 0); i <= hi; i++ {
+			if layers[i].present {
+				need[i] = true
 			}
 		}
 	}

@@ -32,12 +32,14 @@ type publishedTrack struct {
 	vp8        bool
 	simulcast  bool
 	extensions []webrtc.RTPHeaderExtensionParameter
-	levelExtID uint8 // RFC 6464 audio level extension ID on the publisher connection, 0 if none
+	levelExtID uint8     // RFC 6464 audio level extension ID on the publisher connection, 0 if none
+	tap        *audioTap // the room's audio tap (tap.go); set before forwarding starts
 	sendPLI    func(mediaSSRC uint32)
 	metrics    *Metrics
 	log        *slog.Logger
 
 	muted   atomic.Bool
+	blocked atomic.Bool                  // the publisher may not publish this source (moderation)
 	audible atomic.Bool                  // audio: forwarded (one of the loudest speakers)
 	level   atomic.Uint32                // audio: loudest level since the last tick, 0-127 (127 - dBov)
 	downs   atomic.Pointer[[]*DownTrack] // copy-on-write: read per packet, written under mu
@@ -114,7 +116,7 @@ func (t *publishedTrack) removeLayer(l *layer) (empty bool) {
 }
 
 func (t *publishedTrack) info() TrackInfo {
-	ti := TrackInfo{ID: t.id, Source: t.source, Kind: t.kind.String(), Muted: t.muted.Load()}
+	ti := TrackInfo{ID: t.id, Source: t.source, Kind: t.kind.String(), Muted: t.muted.Load() || t.blocked.Load()}
 	if t.simulcast {
 		t.mu.Lock()
 		for _, l := range t.layers {
@@ -279,11 +281,15 @@ func (t *publishedTrack) forward(l *layer) {
 			}
 		}
 
+		if audio {
+			t.tapAudio(pkt.Timestamp, pkt.Payload)
+		}
+
 		downs := t.downs.Load()
 		if downs == nil {
 			continue
 		}
-		skip := t.muted.Load() || len(pkt.Payload) == 0 || (audio && !t.audible.Load())
+		skip := t.muted.Load() || t.blocked.Load() || len(pkt.Payload) == 0 || (audio && !t.audible.Load())
 		var sent, failed int
 		for _, d := range *downs {
 			if skip {
