@@ -4,6 +4,9 @@
 //	visio loadtest [flags]   run headless participants against a server (see visio loadtest -h)
 //	visio transcribe FILE    who spoke when, and what, in a recording (see visio transcribe -h)
 //	visio eval ...           score diarization (DER) and recognition (WER) (see visio eval help)
+//	visio apps create --name N --scopes rooms:create,rooms:read
+//	                         make an application credential for the HTTP API
+//	visio hash-password      print the bcrypt hash of a password read from standard input
 //	visio version            print the version
 package main
 
@@ -30,6 +33,10 @@ Usage:
   visio loadtest [flags]   load test a server (visio loadtest -h lists the flags)
   visio transcribe FILE    transcribe a recording (visio transcribe -h lists the flags)
   visio eval ...           score diarization and recognition (visio eval help)
+  visio apps create --name NAME --scopes rooms:create,rooms:read [--config FILE]
+                           make an application credential for the HTTP API
+  visio hash-password      bcrypt hash of a password read from standard input, for
+                           [[auth.local.users]] password_hash
   visio version            print the version
 `
 
@@ -51,6 +58,10 @@ func main() {
 		err = withSignals(func(ctx context.Context) error { return cli.Transcribe(ctx, os.Args[2:], os.Stdout, os.Stderr) })
 	case "eval":
 		err = withSignals(func(ctx context.Context) error { return cli.Eval(ctx, os.Args[2:], os.Stdout, os.Stderr) })
+	case "apps":
+		err = withSignals(func(ctx context.Context) error { return apps(ctx, os.Args[2:]) })
+	case "hash-password":
+		err = hashPassword()
 	case "version":
 		fmt.Println("visio", version())
 	case "help", "-h", "--help":

@@ -19,11 +19,13 @@ import (
 type Rooms interface {
 	// Participants returns how many people are in the meeting now.
 	Participants(code string) int
+	// Locked reports whether a moderator locked the meeting in progress.
+	Locked(code string) bool
 }
 
 // Params are the dependencies of the API server.
 type Params struct {
-	Directory *room.Directory
+	Access    Access // rooms, sign-in, join tokens (rooms.go)
 	Rooms     Rooms
 	Signal    http.Handler // the WebSocket endpoint
 	Web       fs.FS        // the built web application
@@ -31,6 +33,8 @@ type Params struct {
 	Gatherer  prometheus.Gatherer
 	PublicURL string // base URL for meeting links; empty: taken from the request
 	Log       *slog.Logger
+	// Transcripts are the meeting transcripts (transcripts.go); nil: none.
+	Transcripts Transcripts
 }
 
 // Error is the API's one error shape: a stable code and a message safe to show a user.
@@ -43,9 +47,9 @@ type Error struct {
 func NewHandler(p Params) http.Handler {
 	mux := http.NewServeMux()
 	s := &server{p: p}
-	mux.HandleFunc("POST /api/v1/rooms", s.createRoom)
-	mux.HandleFunc("GET /api/v1/rooms/{code}", s.getRoom)
+	s.routeRooms(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
+	s.routeTranscripts(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")
 	})
@@ -58,29 +62,8 @@ func NewHandler(p Params) http.Handler {
 }
 
 type server struct {
-	p Params
-}
-
-// RoomJSON is a meeting as the API returns it.
-type RoomJSON struct {
-	Code         string `json:"code"`
-	URL          string `json:"url"`
-	Participants int    `json:"participants"`
-}
-
-func (s *server) createRoom(w http.ResponseWriter, r *http.Request) {
-	code := s.p.Directory.Create()
-	s.p.Log.Info("meeting created", "room", code)
-	writeJSON(w, http.StatusCreated, RoomJSON{Code: code, URL: s.meetingURL(r, code)})
-}
-
-func (s *server) getRoom(w http.ResponseWriter, r *http.Request) {
-	code := r.PathValue("code")
-	if !room.ValidCode(code) || s.p.Directory.Touch(code) != nil {
-		writeError(w, http.StatusNotFound, "room_not_found", "This meeting does not exist or has expired.")
-		return
-	}
-	writeJSON(w, http.StatusOK, RoomJSON{Code: code, URL: s.meetingURL(r, code), Participants: s.p.Rooms.Participants(code)})
+	p     Params
+	joins addrLimiter // join token requests per address
 }
 
 func (s *server) meetingURL(r *http.Request, code string) string {

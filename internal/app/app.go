@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"visio/internal/api"
+	"visio/internal/auth"
 	"visio/internal/config"
-	"visio/internal/room"
 	"visio/internal/sfu"
 	"visio/internal/signal"
 	"visio/web"
@@ -30,6 +30,8 @@ type App struct {
 	log    *slog.Logger
 	engine *sfu.Engine
 	hub    *signal.Hub
+	acc    *access        // store, sign-in, join tokens (access.go)
+	tx     *transcription // transcription.go
 	http   *http.Server
 	ln     net.Listener
 }
@@ -48,7 +50,11 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := room.NewDirectory(cfg.Room.CodeLifetime.D())
+	acc, err := newAccess(context.Background(), cfg, log)
+	if err != nil {
+		_ = engine.Close()
+		return nil, err
+	}
 	ice := make([]signal.ICEServerJSON, 0, len(cfg.Media.ICEServers))
 	for _, s := range cfg.Media.ICEServers {
 		ice = append(ice, signal.ICEServerJSON{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
@@ -61,21 +67,47 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		MaxParticipants:      cfg.Room.MaxParticipants,
 		ICEServers:           ice,
 		OriginPatterns:       cfg.HTTP.AllowedOrigins,
-	}, dir, engine, signal.NewMetrics(reg), log.With("component", "signal"))
+		LobbyTimeout:         cfg.Room.LobbyTimeout.D(),
+	}, acc.gate, engine, signal.NewMetrics(reg), log.With("component", "signal"))
+
+	tx, err := newTranscription(cfg, hub, log.With("component", "transcription"))
+	if err != nil {
+		_ = engine.Close()
+		acc.close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		_ = engine.Close()
+		tx.finish(hub)
+		acc.close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+	}
+	// Sign-in needs the address users reach the service at, known once the port is open.
+	if err := acc.startSignIn((&App{cfg: cfg, ln: ln}).URL()); err != nil {
+		_ = ln.Close()
+		_ = engine.Close()
+		tx.finish(hub)
+		acc.close()
+		return nil, err
+	}
 
 	webFS, built := web.FS()
 	if !built {
 		log.Warn("the web application is not built: serving a placeholder page (run make web)")
 	}
-	handler := api.NewHandler(api.Params{
-		Directory: dir, Rooms: hub, Signal: hub, Web: webFS, WebBuilt: built,
+	handler, err := auth.SameOrigin(nil, api.NewHandler(api.Params{
+		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
+		Rooms:  hub, Signal: hub, Web: webFS, WebBuilt: built,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
-	})
-
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+		Transcripts: tx.store,
+	}))
 	if err != nil {
+		_ = ln.Close()
 		_ = engine.Close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+		tx.finish(hub)
+		acc.close()
+		return nil, err
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -83,7 +115,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln}, nil
 }
 
 // URL returns the address to open in a browser.
@@ -112,6 +144,8 @@ func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
 // are closed, and the ports are released.
 func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	errc := make(chan error, 1)
+	a.tx.start()
+	a.acc.start()
 	go func() {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
@@ -140,6 +174,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if err := a.hub.Shutdown(sctx); err != nil {
 		a.log.Warn("some sessions did not end in time", "err", err)
 	}
+	a.tx.finish(a.hub)
 	if err := a.http.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 		_ = a.http.Close()
@@ -147,6 +182,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if serveErr == nil {
 		serveErr = <-errc
 	}
+	a.acc.close()
 	if err := a.engine.Close(); err != nil {
 		a.log.Debug("close media port", "err", err)
 	}

@@ -102,12 +102,12 @@ func TestBadInput(t *testing.T) {
 
 	t.Run("after join", func(t *testing.T) {
 		conn := rawConn(t, base, code)
-		if m := sendRecv(t, conn, `{"type":"join","name":"Mallory"}`); m["type"] != "welcome" {
+		if m := sendRecv(t, conn, `{"type":"join","token":"`+guestToken(t, base, code, "Mallory")+`"}`); m["type"] != "welcome" {
 			t.Fatalf("join: %v", m)
 		}
 		hostile := "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n"
 		cases := []struct{ msg, code string }{
-			{`{"type":"join","name":"Again"}`, signal.CodeAlreadyJoined},
+			{`{"type":"join","token":"x"}`, signal.CodeAlreadyJoined},
 			{`{"type":"offer","sdp":` + jsonString(hostile) + `,"tracks":[]}`, signal.CodeBadSDP},
 			{`{"type":"offer","sdp":` + jsonString(hostile) + `,"tracks":[{"cid":"x","source":"hologram"}]}`, signal.CodeBadTrack},
 			{`{"type":"answer","sdp":` + jsonString(hostile) + `}`, signal.CodeBadSDP},
@@ -136,11 +136,20 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
-	t.Run("invalid name is fatal", func(t *testing.T) {
+	t.Run("join without a token is fatal", func(t *testing.T) {
 		conn := rawConn(t, base, code)
-		m := sendRecv(t, conn, `{"type":"join","name":"   "}`)
-		if m["code"] != signal.CodeInvalidName || m["fatal"] != true {
+		m := sendRecv(t, conn, `{"type":"join","name":"Eve"}`)
+		if m["code"] != signal.CodeTokenRequired || m["fatal"] != true {
 			t.Errorf("got %v", m)
+		}
+	})
+
+	t.Run("invalid guest name", func(t *testing.T) {
+		for _, name := range []string{"   ", strings.Repeat("x", 65), "a\u0007b"} {
+			err := client.Call(context.Background(), nil, http.MethodPost, base+"/api/v1/rooms/"+code+"/join", map[string]string{"name": name}, nil)
+			if apiCode(err) != "invalid_name" {
+				t.Errorf("guest name %q: %v, want invalid_name", name, err)
+			}
 		}
 	})
 

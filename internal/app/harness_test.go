@@ -35,6 +35,7 @@ func startServerStop(t testing.TB, mutate ...func(*config.Config)) (base string,
 	cfg.Media.UDPPort = 0
 	cfg.Media.LoopbackOnly = true
 	cfg.Signal.ReconnectGrace = config.Duration(5 * time.Second)
+	cfg.Store.DataDir = t.TempDir()
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -117,11 +118,18 @@ type participant struct {
 
 func join(t testing.TB, api *webrtc.API, base, code, name string) *participant {
 	t.Helper()
+	return joinAs(t, api, base, code, name, nil)
+}
+
+// joinAs joins as the user signed in on hc, or as a guest if hc is nil.
+func joinAs(t testing.TB, api *webrtc.API, base, code, name string, hc *http.Client) *participant {
+	t.Helper()
 	p := &participant{t: t, tracks: map[string]*received{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p.joined = time.Now()
 	c, err := client.Join(ctx, api, base, code, name, client.Options{
+		HTTP:     hc,
 		Loopback: true,
 		OnTrack:  p.onTrack,
 		OnEvent: func(m any) {

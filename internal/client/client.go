@@ -40,6 +40,11 @@ type Options struct {
 	// OnRTCP, if set, is called with the RTCP the server sends about a published track (rid is
 	// the simulcast layer, or ""), for example to answer a PLI with a keyframe.
 	OnRTCP func(trackID, rid string, pkts []rtcp.Packet)
+	// HTTP asks for the join token; its cookie jar carries a sign-in (see SignIn). Nil: join
+	// as a guest named by Join's name.
+	HTTP *http.Client
+	// Token, if set, is the join token to use instead of asking for one.
+	Token string
 }
 
 // Client is one participant.
@@ -56,9 +61,11 @@ type Client struct {
 	id       string
 	token    string
 	welcome  *signal.Welcome
-	answerCh chan string
-	declared []trackDecl
-	closed   bool
+
+	joinToken string // set before connecting
+	answerCh  chan string
+	declared  []trackDecl
+	closed    bool
 }
 
 // trackDecl is a track entry of a publisher offer. Layers lists the simulcast RIDs of a track
@@ -117,25 +124,17 @@ func NewAPIWith(o APIOptions) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 
-// CreateRoom asks the server at base (http://host:port) for a new meeting code.
+// CreateRoom creates a public meeting on the server at base (http://host:port) and returns
+// its code. It signs in with the server's development sign-in (see SignIn), so it works only
+// against a server without an identity provider or accounts configured; otherwise use
+// CreateRoomWith with a signed-in client.
 func CreateRoom(ctx context.Context, base string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/rooms", nil)
+	hc, err := SignIn(ctx, base, "visio client", "client@visio.invalid")
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("create room: HTTP %d", resp.StatusCode)
-	}
-	var out struct{ Code string }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", err
-	}
-	return out.Code, nil
+	defer hc.CloseIdleConnections()
+	return CreateRoomWith(ctx, hc, base, "", "public")
 }
 
 // Join connects to meeting code on the server at base and waits for the welcome.
@@ -154,6 +153,16 @@ func Join(ctx context.Context, api *webrtc.API, base, code, name string, opts Op
 			c.opts.OnTrack(t.StreamID(), t, r)
 		}
 	})
+	token := opts.Token
+	if token == "" {
+		t, err := RequestToken(ctx, opts.HTTP, base, code, name)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		token = t.Token
+	}
+	c.joinToken = token
 	if err := c.connect(ctx, ""); err != nil {
 		c.Close()
 		return nil, err
@@ -195,7 +204,11 @@ func (c *Client) connect(ctx context.Context, token string) error {
 		defer close(done)
 		c.readLoop(rctx, conn, welcomeCh, errCh)
 	}()
-	if err := c.send(ctx, map[string]any{"type": "join", "name": c.name, "resume_token": token}); err != nil {
+	join := map[string]any{"type": "join", "resume_token": token}
+	if token == "" {
+		join = map[string]any{"type": "join", "token": c.joinToken}
+	}
+	if err := c.send(ctx, join); err != nil {
 		return err
 	}
 	select {
@@ -261,6 +274,11 @@ func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh c
 				}
 			} else if !c.opts.PublishOnly {
 				c.answerOffer(ctx, m.SDP)
+			}
+		case *signal.Denied:
+			select {
+			case errCh <- fmt.Errorf("%w: %s", ErrDenied, m.Reason):
+			default:
 			}
 		case *signal.ErrorMessage:
 			if m.Fatal {
@@ -441,10 +459,26 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.ErrorMessage{}
 	case "bye":
 		msg = &signal.Bye{}
+	case "lobby":
+		msg = &signal.LobbyWaiting{}
+	case "denied":
+		msg = &signal.Denied{}
+	case "lobby_request":
+		msg = &signal.LobbyRequestJSON{}
+	case "lobby_update":
+		msg = &signal.LobbyUpdate{}
+	case "moderation":
+		msg = &signal.Moderation{}
+	case "room_updated":
+		msg = &signal.RoomUpdated{}
 	case "layers":
 		msg = &Layers{}
 	case "speakers":
 		msg = &Speakers{}
+	case "transcription_state":
+		msg = &signal.TranscriptionState{}
+	case "caption":
+		msg = &signal.Caption{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -21,6 +21,8 @@ type Config struct {
 	Log    Log    `toml:"log"`
 	Store  Store  `toml:"store"`
 	Auth   Auth   `toml:"auth"`
+	// Transcription configures live meeting transcription (transcription.go).
+	Transcription Transcription `toml:"transcription"`
 }
 
 // HTTP configures the web server.
@@ -86,6 +88,9 @@ type Room struct {
 	MaxParticipants int `toml:"max_participants"`
 	// CodeLifetime is how long a meeting link stays valid without being used. Default 720h (30 days).
 	CodeLifetime Duration `toml:"code_lifetime"`
+	// LobbyTimeout is how long someone waits in the lobby for a moderator before being told
+	// nobody let them in. Default 10m.
+	LobbyTimeout Duration `toml:"lobby_timeout"`
 }
 
 // Log configures logging.
@@ -102,10 +107,12 @@ func Default() Config {
 		HTTP:   HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
 		Media:  Media{UDPPort: 7882, IncludeLoopback: true},
 		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second)},
-		Room:   Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour)},
+		Room:   Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute)},
 		Log:    Log{Level: "info", Format: "text"},
 		Store:  defaultStore(),
 		Auth:   defaultAuth(),
+
+		Transcription: defaultTranscription(),
 	}
 }
 
@@ -153,6 +160,9 @@ func (c *Config) Validate() error {
 	if c.Room.CodeLifetime.D() < time.Minute {
 		add("room.code_lifetime %s: want at least 1m", c.Room.CodeLifetime)
 	}
+	if c.Room.LobbyTimeout.D() < time.Second {
+		add("room.lobby_timeout %s: want at least 1s", c.Room.LobbyTimeout)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -165,6 +175,7 @@ func (c *Config) Validate() error {
 	}
 	c.Store.validate(add)
 	c.Auth.validate(add)
+	c.Transcription.validate(add)
 	return errors.Join(errs...)
 }
 

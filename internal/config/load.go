@@ -112,7 +112,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	durs := map[string]*Duration{
 		"VISIO_SIGNAL_RECONNECT_GRACE": &cfg.Signal.ReconnectGrace, "VISIO_SIGNAL_PING_INTERVAL": &cfg.Signal.PingInterval,
-		"VISIO_ROOM_CODE_LIFETIME": &cfg.Room.CodeLifetime, "VISIO_HTTP_SHUTDOWN_TIMEOUT": &cfg.HTTP.ShutdownTimeout,
+		"VISIO_ROOM_CODE_LIFETIME": &cfg.Room.CodeLifetime, "VISIO_ROOM_LOBBY_TIMEOUT": &cfg.Room.LobbyTimeout, "VISIO_HTTP_SHUTDOWN_TIMEOUT": &cfg.HTTP.ShutdownTimeout,
 		"VISIO_AUTH_SESSION_LIFETIME": &cfg.Auth.SessionLifetime, "VISIO_AUTH_JOIN_TOKEN_LIFETIME": &cfg.Auth.JoinTokenLifetime,
 	}
 	for k, p := range durs {
@@ -141,6 +141,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	if v := getenv("VISIO_HTTP_ALLOWED_ORIGINS"); v != "" {
 		cfg.HTTP.AllowedOrigins = splitList(v)
+	}
+	if err := applyTranscriptionEnv(&cfg.Transcription, getenv); err != nil {
+		return err
 	}
 	if v := getenv("VISIO_AUTH_SCOPES"); v != "" {
 		cfg.Auth.Scopes = strings.Fields(strings.ReplaceAll(v, ",", " "))

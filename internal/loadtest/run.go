@@ -116,7 +116,14 @@ func (r *runner) startInProcess() (base string, pid int, stop func(), err error)
 	c.Media.UDPPort = 0
 	c.Media.LoopbackOnly = true
 	c.Log.Level = "warn"
+	// A throwaway store: the rooms and development sign-ins of a load test are not kept.
+	dataDir, err := os.MkdirTemp("", "visio-loadtest-")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	c.Store.DataDir = dataDir
 	if err := c.Validate(); err != nil {
+		_ = os.RemoveAll(dataDir)
 		return "", 0, nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -130,11 +137,13 @@ func (r *runner) startInProcess() (base string, pid int, stop func(), err error)
 	})
 	if err != nil {
 		cancel()
+		_ = os.RemoveAll(dataDir)
 		return "", 0, nil, err
 	}
 	return a.URL(), 0, func() {
 		cancel()
 		<-done
+		_ = os.RemoveAll(dataDir)
 	}, nil
 }
 

@@ -25,6 +25,13 @@ type conference struct {
 	participants map[string]*participant
 	tokens       map[string]*participant
 	closed       bool
+	lobby        map[string]*lobbyRequest // waiting to be let in, by request id (lobby.go)
+	removed      map[string]bool          // user and guest ids removed from this meeting
+	locked       bool                     // only moderators may enter
+	room         RoomInfo                 // the room's settings, as the latest entrant saw them
+
+	created       time.Time         // the zero of the meeting's clock
+	transcription roomTranscription // transcription.go
 }
 
 func newConference(h *Hub, code string) *conference {
@@ -33,6 +40,10 @@ func newConference(h *Hub, code string) *conference {
 		code:         code,
 		participants: make(map[string]*participant),
 		tokens:       make(map[string]*participant),
+		lobby:        make(map[string]*lobbyRequest),
+		removed:      make(map[string]bool),
+		room:         RoomInfo{Code: code},
+		created:      time.Now().UTC(),
 	}
 	c.media = h.engine.NewRoom(code, c)
 	return c
@@ -55,15 +66,23 @@ func (c *conference) count() int {
 	return len(c.participants)
 }
 
-// join adds a new participant attached to session s and sends it the welcome.
-func (c *conference) join(s *session, name string) (*participant, error) {
+// enter adds entrant e as a new participant attached to session s and sends it the welcome.
+// req is the lobby request it was admitted from, or nil for a direct entry. Its media (the
+// sfu.Peer) is created here: someone waiting in the lobby has none.
+func (c *conference) enter(s *session, e Entrant, req *lobbyRequest) (*participant, error) {
 	id := ids.New("PA_")
-	p := &participant{conf: c, id: id, name: name, joinedAt: time.Now().UTC().Truncate(time.Second)}
+	p := &participant{conf: c, id: id, name: e.Name, joinedAt: time.Now().UTC().Truncate(time.Second),
+		subject: e.ID, signedIn: e.SignedIn, role: e.Role, publish: e.Publish, subscribe: e.Subscribe, moderate: e.Moderate}
 	peer, err := c.media.NewPeer(id, p)
 	if err != nil {
 		return nil, err
 	}
 	p.peer = peer
+	var canPublish map[sfu.Source]bool // nil: every source
+	if !e.Publish {
+		canPublish = map[sfu.Source]bool{}
+	}
+	peer.SetPermissions(canPublish, e.Subscribe)
 
 	c.mu.Lock()
 	if c.closed {
@@ -76,9 +95,21 @@ func (c *conference) join(s *session, name string) (*participant, error) {
 		peer.Close()
 		return nil, &ProtocolError{Code: CodeRoomFull, Message: "the meeting is full", Fatal: true}
 	}
+	if c.removed[e.ID] {
+		c.mu.Unlock()
+		peer.Close()
+		return nil, errRemoved()
+	}
+	if e.Room.Code == c.code {
+		c.room = e.Room
+	}
 	c.participants[id] = p
 	p.state = stateActive
 	p.session = s
+	if req != nil {
+		req.p = p
+	}
+	c.transcriptionJoinedLocked(p)
 	c.sendWelcomeLocked(p, false)
 	c.broadcastLocked(p, ParticipantEvent{Type: "participant_joined", Participant: p.infoLocked()})
 	c.mu.Unlock()
@@ -138,11 +169,17 @@ func (c *conference) sendWelcomeLocked(p *participant, resumed bool) {
 	if ice == nil {
 		ice = []ICEServerJSON{}
 	}
+	var lobby []LobbyRequestJSON
+	if p.moderate {
+		lobby = c.lobbyListLocked()
+	}
 	p.session.send(Welcome{
 		Type:         "welcome",
 		Participant:  p.infoLocked(),
 		Participants: others,
-		Room:         RoomJSON{Code: c.code},
+		Room:         c.roomJSONLocked(),
+		Permissions:  p.permissionsLocked(),
+		Lobby:        lobby,
 		ResumeToken:  p.token,
 		ICEServers:   ice,
 		Resumed:      resumed,
@@ -151,6 +188,7 @@ func (c *conference) sendWelcomeLocked(p *participant, resumed bool) {
 			MaxMessagesPerSecond: cfg.MaxMessagesPerSecond,
 			ReconnectGraceMS:     cfg.ReconnectGrace.Milliseconds(),
 		},
+		Transcription: c.transcriptionStateLocked(p),
 	})
 }
 
@@ -195,8 +233,9 @@ func (c *conference) remove(p *participant, reason string) {
 	}
 	p.state = "gone"
 	p.session = nil
+	c.transcriptionLeftLocked(p)
 	c.broadcastLocked(p, ParticipantLeft{Type: "participant_left", ParticipantID: p.id, Reason: reason})
-	empty := len(c.participants) == 0
+	empty := len(c.participants) == 0 && len(c.lobby) == 0
 	if empty {
 		c.closed = true
 	}
@@ -210,9 +249,25 @@ func (c *conference) remove(p *participant, reason string) {
 	}
 }
 
-// closeAll ends every participant's session with a bye and removes them.
+// closeAll ends every participant's session with a bye and removes them; the lobby is told
+// too (denied for "ended", bye otherwise).
 func (c *conference) closeAll(reason, message string) {
 	c.mu.Lock()
+	for id, req := range c.lobby {
+		delete(c.lobby, id)
+		req.timer.Stop()
+		if reason == "ended" {
+			req.session.closeWith(Denied{Type: "denied", Reason: "ended", Message: message})
+		} else {
+			req.session.closeWith(Bye{Type: "bye", Reason: reason, Message: message})
+		}
+	}
+	if len(c.participants) == 0 {
+		c.closed = true
+		c.mu.Unlock()
+		c.hub.dropConference(c)
+		return
+	}
 	list := make([]*participant, 0, len(c.participants))
 	for _, p := range c.participants {
 		list = append(list, p)
@@ -257,12 +312,16 @@ type participant struct {
 	name     string
 	joinedAt time.Time
 	peer     *sfu.Peer
+	subject  string // user or guest id
+	signedIn bool
 
 	// Guarded by conf.mu.
-	state      string
-	session    *session
-	token      string
-	graceTimer *time.Timer
+	role                         string
+	publish, subscribe, moderate bool
+	state                        string
+	session                      *session
+	token                        string
+	graceTimer                   *time.Timer
 }
 
 var _ sfu.PeerHandler = (*participant)(nil)
@@ -274,7 +333,7 @@ func (p *participant) infoLocked() ParticipantJSON {
 	for i, t := range tracks {
 		list[i] = TrackJSON{ID: t.ID, Source: string(t.Source), Kind: t.Kind, Muted: t.Muted, Layers: t.Layers}
 	}
-	return ParticipantJSON{ID: p.id, Name: p.name, State: p.state, JoinedAt: p.joinedAt, Tracks: list}
+	return ParticipantJSON{ID: p.id, Name: p.name, State: p.state, JoinedAt: p.joinedAt, Role: p.role, SignedIn: p.signedIn, Tracks: list}
 }
 
 // OnOffer sends a subscriber offer to p's session, if it is attached. A participant that is

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,29 +34,49 @@ type Config struct {
 	// OriginPatterns are extra host patterns allowed to open a WebSocket from another origin
 	// (the server's own origin is always allowed).
 	OriginPatterns []string
+	// LobbyTimeout is how long someone waits in the lobby before being told nobody let them in.
+	LobbyTimeout time.Duration
 }
 
 // Hub runs the signalling of every room on this server.
 type Hub struct {
 	cfg     Config
-	dir     *room.Directory
+	gate    Gate
+	knocks  *knockLimiter
 	engine  *sfu.Engine
 	metrics *Metrics
 	log     *slog.Logger
 
-	sessions sync.WaitGroup
+	sessions      sync.WaitGroup
+	transcription *Transcription // nil: unavailable (transcription.go)
 
 	mu       sync.Mutex // guards the following fields
 	rooms    map[string]*conference
 	shutdown bool
 }
 
-// NewHub returns a hub for the meetings of dir, with media from engine.
-func NewHub(cfg Config, dir *room.Directory, engine *sfu.Engine, metrics *Metrics, log *slog.Logger) *Hub {
+// NewHub returns a hub for the meetings gate lets people into, with media from engine.
+func NewHub(cfg Config, gate Gate, engine *sfu.Engine, metrics *Metrics, log *slog.Logger) *Hub {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	return &Hub{cfg: cfg, dir: dir, engine: engine, metrics: metrics, log: log, rooms: make(map[string]*conference)}
+	if cfg.LobbyTimeout <= 0 {
+		cfg.LobbyTimeout = 10 * time.Minute
+	}
+	return &Hub{cfg: cfg, gate: gate, knocks: newKnockLimiter(), engine: engine, metrics: metrics, log: log, rooms: make(map[string]*conference)}
+}
+
+// Locked reports whether a moderator locked the meeting in progress in room code.
+func (h *Hub) Locked(code string) bool {
+	h.mu.Lock()
+	c := h.rooms[code]
+	h.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.locked
 }
 
 // Participants returns how many participants are in the meeting code right now.
@@ -94,6 +115,7 @@ func (h *Hub) dropConference(c *conference) {
 		h.metrics.Rooms.Dec()
 	}
 	h.mu.Unlock()
+	c.endTranscription()
 	c.media.Close()
 	h.log.Info("room closed", "room", c.code)
 }
@@ -101,8 +123,16 @@ func (h *Hub) dropConference(c *conference) {
 // ServeHTTP upgrades a request for /api/v1/rooms/{code}/ws to a signalling session.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	if !room.ValidCode(code) || h.dir.Touch(code) != nil {
+	if !room.ValidCode(code) {
 		writeHTTPError(w, http.StatusNotFound, "room_not_found", "This meeting does not exist or has expired.")
+		return
+	}
+	if _, err := h.gate.Room(r.Context(), code); errors.Is(err, ErrRoomNotFound) {
+		writeHTTPError(w, http.StatusNotFound, "room_not_found", "This meeting does not exist or has expired.")
+		return
+	} else if err != nil {
+		h.log.Error("look up room", "room", code, "err", err)
+		writeHTTPError(w, http.StatusInternalServerError, "server_error", "The server could not look up this meeting.")
 		return
 	}
 	if !offersSubprotocol(r, Subprotocol) {
@@ -131,6 +161,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(int64(h.cfg.MaxMessageBytes))
 	s := newSession(h, code, conn)
+	s.addr = remoteIP(r)
 	s.run(r.Context())
 }
 
@@ -179,3 +210,12 @@ func writeHTTPError(w http.ResponseWriter, status int, code, message string) {
 }
 
 var errConferenceClosed = errors.New("signal: conference closed")
+
+// remoteIP returns the client's address without the port.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

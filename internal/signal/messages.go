@@ -50,6 +50,9 @@ func badMessage(format string, a ...any) *ProtocolError {
 
 // Join is the first message a client sends.
 type Join struct {
+	// Token is the join token from POST /api/v1/rooms/{code}/join; the name comes from it.
+	Token string `json:"token,omitempty"`
+	// Name is ignored (version 1 clients sent it); it is checked only if present.
 	Name        string `json:"name"`
 	ResumeToken string `json:"resume_token,omitempty"`
 }
@@ -135,6 +138,16 @@ func Decode(data []byte) (any, error) {
 		return &Leave{}, nil
 	case "ping":
 		msg = &Ping{}
+	case "transcription":
+		msg = &TranscriptionControl{}
+	case "captions":
+		msg = &Captions{}
+	case "admit":
+		msg = &LobbyDecision{Admit: true}
+	case "deny":
+		msg = &LobbyDecision{}
+	case "moderate":
+		msg = &Moderate{}
 	case "":
 		return nil, badMessage("missing message type")
 	default:
@@ -152,13 +165,33 @@ func Decode(data []byte) (any, error) {
 func validate(msg any) error {
 	switch m := msg.(type) {
 	case *Join:
-		name, err := CleanName(m.Name)
-		if err != nil {
-			return err
+		if m.Name != "" {
+			name, err := CleanName(m.Name)
+			if err != nil {
+				return err
+			}
+			m.Name = name
 		}
-		m.Name = name
 		if len(m.ResumeToken) > 128 {
 			return badMessage("join: resume token too long")
+		}
+		if len(m.Token) > 4096 {
+			return &ProtocolError{Code: CodeTokenInvalid, Message: "join: token too long", Fatal: true}
+		}
+	case *LobbyDecision:
+		if !m.All && len(m.RequestIDs) == 0 {
+			return badMessage("admit/deny: give request_ids or all:true")
+		}
+		if len(m.RequestIDs) > maxLobbyDecision {
+			return badMessage("admit/deny: at most %d request ids", maxLobbyDecision)
+		}
+	case *Moderate:
+		known, one := actionTargetsOne(m.Action)
+		if !known {
+			return badMessage("moderate: unknown action %q", truncate(m.Action, 32))
+		}
+		if one && (m.ParticipantID == "" || len(m.ParticipantID) > 64) {
+			return badMessage("moderate: %s needs a participant_id", m.Action)
 		}
 	case *Offer:
 		if err := checkSDP(m.SDP); err != nil {
@@ -202,6 +235,10 @@ func validate(msg any) error {
 	case *Ping:
 		if len(m.ID) > 64 {
 			return badMessage("ping: id too long")
+		}
+	case *TranscriptionControl:
+		if m.Action != "start" && m.Action != "stop" {
+			return badMessage("transcription: action must be start or stop")
 		}
 	}
 	return nil
@@ -258,12 +295,17 @@ type ParticipantJSON struct {
 	Name     string      `json:"name"`
 	State    string      `json:"state"`
 	JoinedAt time.Time   `json:"joined_at"`
+	Role     string      `json:"role"`
+	SignedIn bool        `json:"signed_in"`
 	Tracks   []TrackJSON `json:"tracks"`
 }
 
 // RoomJSON describes the room in a welcome.
 type RoomJSON struct {
-	Code string `json:"code"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Access string `json:"access"`
+	Locked bool   `json:"locked"`
 }
 
 // LimitsJSON tells the client the limits it must respect.
@@ -282,14 +324,18 @@ type ICEServerJSON struct {
 
 // Welcome confirms a join.
 type Welcome struct {
-	Type         string            `json:"type"`
-	Participant  ParticipantJSON   `json:"participant"`
-	Participants []ParticipantJSON `json:"participants"`
-	Room         RoomJSON          `json:"room"`
-	ResumeToken  string            `json:"resume_token"`
-	ICEServers   []ICEServerJSON   `json:"ice_servers"`
-	Resumed      bool              `json:"resumed"`
-	Limits       LimitsJSON        `json:"limits"`
+	Type         string             `json:"type"`
+	Participant  ParticipantJSON    `json:"participant"`
+	Participants []ParticipantJSON  `json:"participants"`
+	Room         RoomJSON           `json:"room"`
+	Permissions  []string           `json:"permissions"`
+	Lobby        []LobbyRequestJSON `json:"lobby,omitempty"`
+	ResumeToken  string             `json:"resume_token"`
+	ICEServers   []ICEServerJSON    `json:"ice_servers"`
+	Resumed      bool               `json:"resumed"`
+	Limits       LimitsJSON         `json:"limits"`
+	// Transcription is the room's transcription state (transcription_messages.go).
+	Transcription TranscriptionState `json:"transcription"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

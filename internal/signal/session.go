@@ -32,6 +32,7 @@ type outgoing struct {
 type session struct {
 	hub  *Hub
 	code string
+	addr string // the client's IP address, for rate limits
 	conn *websocket.Conn
 	log  *slog.Logger
 	out  chan outgoing
@@ -45,6 +46,7 @@ type session struct {
 
 	// Owned by the reading goroutine.
 	p    *participant
+	req  *lobbyRequest // waiting in the lobby; p is nil until admitted
 	left bool
 }
 
@@ -90,6 +92,10 @@ func (s *session) run(parent context.Context) {
 	wg.Wait()
 	_ = s.conn.CloseNow()
 
+	s.adopt()
+	if s.req != nil {
+		s.req.conf.settleOne(s.req, "left")
+	}
 	if s.p != nil && !s.left {
 		s.p.conf.detach(s.p, s)
 	}
@@ -151,12 +157,16 @@ func (s *session) readLoop(ctx context.Context) {
 
 // handle acts on one decoded message.
 func (s *session) handle(ctx context.Context, msg any) error {
+	s.adopt()
 	if j, ok := msg.(*Join); ok {
 		s.hub.metrics.Messages.WithLabelValues("join").Inc()
-		if s.p != nil {
+		if s.p != nil || s.req != nil {
 			return &ProtocolError{Code: CodeAlreadyJoined, Message: "this connection has already joined"}
 		}
-		return s.join(j)
+		return s.join(ctx, j)
+	}
+	if s.req != nil {
+		return s.handleWaiting(msg)
 	}
 	if _, ok := msg.(*Ping); !ok && s.p == nil {
 		return &ProtocolError{Code: CodeNotJoined, Message: "send join first"}
@@ -194,6 +204,22 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *Mute:
 		s.hub.metrics.Messages.WithLabelValues("mute").Inc()
 		s.p.peer.SetMuted(sfu.Source(m.Source), m.Muted)
+	case *TranscriptionControl:
+		s.hub.metrics.Messages.WithLabelValues("transcription").Inc()
+		return s.p.conf.controlTranscription(s.p, m.Action)
+	case *Captions:
+		s.hub.metrics.Messages.WithLabelValues("captions").Inc()
+		s.p.conf.setCaptions(s.p, m.Enabled)
+	case *LobbyDecision:
+		name := "deny"
+		if m.Admit {
+			name = "admit"
+		}
+		s.hub.metrics.Messages.WithLabelValues(name).Inc()
+		return s.p.conf.decide(s.p, m)
+	case *Moderate:
+		s.hub.metrics.Messages.WithLabelValues("moderate").Inc()
+		return s.p.conf.moderate(ctx, s.p, m)
 	case *Leave:
 		s.hub.metrics.Messages.WithLabelValues("leave").Inc()
 		s.left = true
@@ -202,24 +228,41 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	return nil
 }
 
-func (s *session) join(j *Join) error {
+func (s *session) join(ctx context.Context, j *Join) error {
+	var e Entrant
+	switch {
+	case j.ResumeToken != "":
+	case j.Token == "":
+		return &ProtocolError{Code: CodeTokenRequired, Message: "join needs a token from POST /api/v1/rooms/{code}/join", Fatal: true}
+	default:
+		var err error
+		if e, err = s.hub.gate.Admit(ctx, s.code, j.Token); err != nil {
+			return err
+		}
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		c := s.hub.conference(s.code)
 		if c == nil {
 			return &ProtocolError{Code: CodeServerError, Message: "the server is shutting down", Fatal: true}
 		}
 		var p *participant
+		var req *lobbyRequest
 		var err error
 		if j.ResumeToken != "" {
 			p, err = c.resume(s, j.ResumeToken)
 		} else {
-			p, err = c.join(s, j.Name)
+			p, req, err = c.join(s, e)
 		}
 		if errors.Is(err, errConferenceClosed) {
 			continue // the room closed as we arrived: a new one is made
 		}
 		if err != nil {
 			return err
+		}
+		if req != nil {
+			s.req = req
+			s.log = s.log.With("lobby_request", req.id)
+			return nil
 		}
 		s.p = p
 		s.log = s.log.With("participant", p.id)
@@ -330,4 +373,34 @@ func (s *session) pingLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// adopt notices that the lobby request of this session was admitted: from then on the session
+// is its participant's.
+func (s *session) adopt() {
+	if s.req == nil {
+		return
+	}
+	if p := s.req.conf.admitted(s.req); p != nil {
+		s.p, s.req = p, nil
+		s.log = s.log.With("participant", p.id)
+	}
+}
+
+// handleWaiting answers a message from someone waiting in the lobby: they may only ping or
+// leave. In particular no offer, answer or candidate reaches the SFU: they have no media.
+func (s *session) handleWaiting(msg any) error {
+	switch m := msg.(type) {
+	case *Ping:
+		s.hub.metrics.Messages.WithLabelValues("ping").Inc()
+		s.send(Pong{Type: "pong", ID: m.ID})
+		return nil
+	case *Leave:
+		s.hub.metrics.Messages.WithLabelValues("leave").Inc()
+		s.req.conf.settleOne(s.req, "left")
+		s.req = nil
+		s.left = true
+		return nil
+	}
+	return &ProtocolError{Code: CodeInLobby, Message: "you are waiting in the lobby: only ping and leave are allowed"}
 }

@@ -13,6 +13,8 @@ type Users interface {
 	SaveUser(ctx context.Context, u User) (User, error)
 	// User returns the user with this id, or ErrNotFound.
 	User(ctx context.Context, id UserID) (User, error)
+	// UserBySubject returns the user the provider issuer knows as subject, or ErrNotFound.
+	UserBySubject(ctx context.Context, issuer, subject string) (User, error)
 }
 
 // Rooms keeps rooms.

@@ -61,7 +61,9 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function joinFromPrejoin(page, name) {
   await page.getByRole('heading', { name: 'Prêt à rejoindre ?' }).waitFor({ timeout: 10_000 });
   await page.waitForSelector('body[data-devices=ready]', { timeout: 10_000 });
-  await page.getByLabel('Votre nom').fill(name);
+  const nameInput = page.getByLabel('Votre nom');
+  // Signed-in people have their name from their identity (read-only).
+  if (await nameInput.isEditable()) await nameInput.fill(name);
   await page.getByRole('button', { name: 'Rejoindre', exact: true }).click();
   await waitFor(`${name} connected`, () => page.evaluate(() => window.visio?.state().connection === 'connected'));
 }

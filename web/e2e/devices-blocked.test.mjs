@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
+import { createRoom } from './signin.mjs';
 import { launch, person, waitFor, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
 
 let server;
@@ -18,9 +19,7 @@ test('blocked devices: clear message, listen-only join', { timeout: 90_000 }, as
   const blockedBrowser = await launch({ fakeUi: false });
   const browser = await launch();
   try {
-    const res = await fetch(server.url + '/api/v1/rooms', { method: 'POST' });
-    assert.equal(res.status, 201);
-    const { code } = await res.json();
+    const { code } = await createRoom(server.url);
 
     const listener = await person(blockedBrowser, 'listener', { permissions: [] });
     await listener.goto(`${server.url}/${code}`);

@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, saveLog } from './server.mjs';
+import { signInPage } from './signin.mjs';
 import { launch, person, waitFor, sleep, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
 
 let server;
@@ -41,9 +42,11 @@ test('three people meet, mute, share a screen and leave', { timeout: 180_000 }, 
       c: await person(browser, 'chloe'),
     };
 
-    // Alice creates the meeting from the home page.
-    await pages.a.goto(server.url + '/');
-    await pages.a.getByRole('button', { name: 'Nouvelle réunion' }).click();
+    // Alice signs in and creates a public meeting from the home page.
+    await signInPage(pages.a, server.url, names.a, 'alice.martin@example.gouv.fr');
+    await pages.a.getByRole('heading', { name: 'Nouvelle réunion' }).waitFor({ timeout: 10_000 });
+    await pages.a.getByLabel('Publique').check();
+    await pages.a.getByRole('button', { name: 'Créer la réunion' }).click();
     await pages.a.waitForURL(/\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/, { timeout: 10_000 });
     const meetingUrl = pages.a.url();
     await pages.a.waitForSelector('body[data-devices=ready]');

@@ -21,7 +21,7 @@ test('unknown meeting code', { timeout: 60_000 }, async () => {
     await page.getByRole('heading', { name: 'Cette réunion n’existe pas' }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'not-found.png');
     await page.getByRole('link', { name: 'Retour à l’accueil' }).click();
-    await page.getByRole('button', { name: 'Nouvelle réunion' }).waitFor({ timeout: 5_000 });
+    await page.getByRole('heading', { name: 'Créer une réunion' }).waitFor({ timeout: 5_000 });
     assert.equal(new URL(page.url()).pathname, '/');
 
     // Same in English.

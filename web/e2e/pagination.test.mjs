@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, saveLog } from './server.mjs';
+import { createRoom } from './signin.mjs';
 import { launch, person, waitFor, sleep, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
 
 let server;
@@ -33,8 +34,7 @@ async function muteMic(page) {
 test('pages of the grid: off-page video is not sent, a speaker comes to page 1', { timeout: 150_000 }, async () => {
   const browser = await launch();
   try {
-    const res = await fetch(server.url + '/api/v1/rooms', { method: 'POST' });
-    const { code } = await res.json();
+    const { code } = await createRoom(server.url);
     const pages = { a: await person(browser, 'alice'), c: await person(browser, 'chloe'), b: await person(browser, 'bruno') };
     const names = { a: 'Alice', c: 'Chloé' };
     for (const k of ['a', 'c']) {

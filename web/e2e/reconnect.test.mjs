@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
+import { createRoom } from './signin.mjs';
 import { startProxy } from './proxy.mjs';
 import { launch, person, waitFor, sleep, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
 
@@ -23,8 +24,7 @@ const framesFrom = async (page, name) => (await stats(page)).find((s) => s.parti
 test('reconnect after a network blip, then server shutdown', { timeout: 120_000 }, async () => {
   const browser = await launch();
   try {
-    const res = await fetch(server.url + '/api/v1/rooms', { method: 'POST' });
-    const { code } = await res.json();
+    const { code } = await createRoom(server.url);
     const a = await person(browser, 'alice');
     const b = await person(browser, 'bruno');
     await a.goto(`${proxy.url}/${code}`);

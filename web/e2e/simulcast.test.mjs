@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, saveLog } from './server.mjs';
+import { createRoom } from './signin.mjs';
 import { launch, person, waitFor, sleep, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
 
 let server;
@@ -48,8 +49,7 @@ async function checkPaused(page, label) {
 test('simulcast: the layer Bruno receives follows the size of his tile of Alice', { timeout: 120_000 }, async () => {
   const browser = await launch();
   try {
-    const res = await fetch(server.url + '/api/v1/rooms', { method: 'POST' });
-    const { code } = await res.json();
+    const { code } = await createRoom(server.url);
     const a = await person(browser, 'alice');
     const b = await person(browser, 'bruno');
     await b.setViewportSize({ width: 400, height: 300 });

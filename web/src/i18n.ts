@@ -1,7 +1,12 @@
 // Every user-visible string, in French (default) and English.
 // The language is chosen by ?lang=xx, then localStorage, then French.
 
+import { accessEn, accessFr } from './i18n-access';
+import { transcriptionEn, transcriptionFr } from './i18n-transcription';
+
 const fr = {
+  ...accessFr,
+  ...transcriptionFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -97,6 +102,8 @@ export type Key = keyof typeof fr;
 export type Lang = 'fr' | 'en';
 
 const en: Record<Key, string> = {
+  ...accessEn,
+  ...transcriptionEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

@@ -1,13 +1,17 @@
 // Entry point: routes "/" to the home page and "/{code}" to a meeting.
 
 import './styles.css';
+import './access.css';
 import { codePattern } from './api';
 import { mountShell, setRouter } from './shell';
 import { renderHome } from './views/home';
 import { renderMessage } from './views/message';
 import { renderMeetingFlow } from './views/flow';
+import { renderTranscripts } from './views/transcripts';
+import { mountAccount } from './views/account';
 
 const main = mountShell(document.getElementById('app') ?? document.body);
+mountAccount(document.getElementById('account') ?? document.createElement('div'));
 let cleanup: (() => void) | null = null;
 
 function route(path: string): void {
@@ -17,6 +21,9 @@ function route(path: string): void {
   if (code === '') {
     document.body.dataset.view = 'home';
     cleanup = renderHome(main);
+  } else if (code === 'transcripts') {
+    document.body.dataset.view = 'transcripts';
+    cleanup = renderTranscripts(main);
   } else if (codePattern.test(code)) {
     cleanup = renderMeetingFlow(main, code);
   } else {

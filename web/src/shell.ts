@@ -26,7 +26,8 @@ export function mountShell(root: HTMLElement): HTMLElement {
 
   mainEl = h('main', { id: 'main', tabindex: '-1' });
   liveRegion = h('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true', id: 'announcer' });
-  root.replaceChildren(h('header', { class: 'site-header' }, title, langButton), mainEl, liveRegion);
+  const account = h('div', { class: 'account', id: 'account' });
+  root.replaceChildren(h('header', { class: 'site-header' }, title, h('div', { class: 'header-end' }, account, langButton)), mainEl, liveRegion);
   return mainEl;
 }
 

@@ -31,6 +31,15 @@ func (s *DB) SaveUser(ctx context.Context, u store.User) (store.User, error) {
 	return out, nil
 }
 
+// UserBySubject implements store.Users.
+func (s *DB) UserBySubject(ctx context.Context, issuer, subject string) (store.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT id, issuer, subject, name, email, created_at, seen_at FROM users WHERE issuer = $1 AND subject = $2`, issuer, subject))
+	if err != nil {
+		return store.User{}, fmt.Errorf("user %s at %s: %w", subject, issuer, mapErr(err))
+	}
+	return u, nil
+}
+
 // User implements store.Users.
 func (s *DB) User(ctx context.Context, id store.UserID) (store.User, error) {
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT id, issuer, subject, name, email, created_at, seen_at FROM users WHERE id = $1`, string(id)))

@@ -119,6 +119,13 @@ func testUsers(t *testing.T, s store.Store) {
 	if got != again {
 		t.Fatalf("User = %+v, want %+v", got, again)
 	}
+	bySub, err := s.UserBySubject(c, "https://idp.example", "42")
+	wantErr(t, "UserBySubject", err, nil)
+	if bySub != again {
+		t.Fatalf("UserBySubject = %+v, want %+v", bySub, again)
+	}
+	_, err = s.UserBySubject(c, "https://other.example", "42")
+	wantErr(t, "UserBySubject at another issuer", err, store.ErrNotFound)
 	other, err := s.SaveUser(c, store.User{Issuer: "https://other.example", Subject: "42", Name: "Someone else", SeenAt: at(0)})
 	wantErr(t, "SaveUser other issuer", err, nil)
 	if other.ID == u.ID {

@@ -1,5 +1,8 @@
 // Types of the signalling protocol, version 1 (docs/protocol.md).
 
+import type { AccessClientMessage, AccessServerMessage, AccessWelcome, ParticipantRole } from './access';
+import type { TranscriptionClientMessage, TranscriptionServerMessage, TranscriptionWelcome } from './transcription';
+
 export type Source = 'microphone' | 'camera' | 'screen' | 'screen_audio';
 export type Target = 'publisher' | 'subscriber';
 
@@ -10,7 +13,7 @@ export interface TrackInfo {
   muted: boolean;
 }
 
-export interface Participant {
+export interface Participant extends ParticipantRole {
   id: string;
   name: string;
   state: 'active' | 'away';
@@ -41,14 +44,17 @@ export interface Subscription {
 }
 
 export type ServerMessage =
-  | {
+  | ({
       type: 'welcome';
       participant: Participant;
       participants: Participant[];
       resume_token: string;
       ice_servers?: RTCIceServer[];
       resumed?: boolean;
-    }
+    } & AccessWelcome &
+      TranscriptionWelcome)
+  | AccessServerMessage
+  | TranscriptionServerMessage
   | { type: 'participant_joined'; participant: Participant }
   | { type: 'participant_updated'; participant: Participant }
   | { type: 'participant_left'; participant_id: string; reason?: string }
@@ -62,7 +68,9 @@ export type ServerMessage =
   | { type: 'bye'; reason: string; message?: string };
 
 export type ClientMessage =
-  | { type: 'join'; name: string; resume_token?: string }
+  | { type: 'join'; name?: string; token?: string; resume_token?: string }
+  | AccessClientMessage
+  | TranscriptionClientMessage
   | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }

@@ -23,6 +23,8 @@ export type ConnState =
   | { kind: 'reconnecting' }
   | { kind: 'failed'; reason: string }
   | { kind: 'ended'; reason: string }
+  | { kind: 'lobby' }
+  | { kind: 'denied'; reason: string }
   | { kind: 'left' };
 
 export interface SessionEvents {
@@ -32,6 +34,8 @@ export interface SessionEvents {
   presence(kind: 'joined' | 'left', name: string): void;
   /** A welcome arrived (first join, resume or new join): the server wants our full subscriptions. */
   welcome(): void;
+  /** Every server message, before the session handles it (lobby and moderation). */
+  message?(msg: ServerMessage): void;
 }
 
 /** What the server said about our published simulcast layers (diagnostics). */
@@ -61,6 +65,8 @@ export class Session {
   selfTracks: TrackInfo[] = [];
   /** `layers` messages received, oldest first (at most 50). */
   readonly layersLog: LayersNote[] = [];
+  /** Gives a fresh single-use join token for each new join (not for resumes); null: join by name. */
+  tokens: (() => Promise<string>) | null = null;
 
   private socket: SignalSocket | null = null;
   private resumeToken = '';
@@ -180,11 +186,7 @@ export class Session {
   private connect(): void {
     window.clearTimeout(this.retryTimer);
     const socket = new SignalSocket(socketUrl(this.code), {
-      open: () => {
-        const join: ClientMessage = { type: 'join', name: this.name };
-        if (this.resumeToken) join.resume_token = this.resumeToken;
-        socket.send(join);
-      },
+      open: () => void this.sendJoin(socket),
       message: (msg) => this.handle(msg),
       closed: () => this.onSocketLost(socket),
     });
@@ -197,14 +199,40 @@ export class Session {
     return this.send({ type: 'subscribe', tracks });
   }
 
-  private send(msg: ClientMessage): boolean {
+  /** join with the resume token, or else with a fresh join token. */
+  private async sendJoin(socket: SignalSocket): Promise<void> {
+    if (this.resumeToken) return socket.send({ type: 'join', name: this.name, resume_token: this.resumeToken });
+    try {
+      const token = this.tokens ? await this.tokens() : undefined;
+      socket.send({ type: 'join', name: this.name, token });
+    } catch (err) {
+      if (socket !== this.socket) return;
+      socket.close();
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
+        this.stopped = true;
+        this.teardown();
+        this.setState({ kind: 'failed', reason: err.code });
+      } else this.onSocketLost(socket);
+    }
+  }
+
+  send(msg: ClientMessage): boolean {
     if (!this.socket?.open) return false;
     this.socket.send(msg);
     return true;
   }
 
   private handle(msg: ServerMessage): void {
+    this.events.message?.(msg);
     switch (msg.type) {
+      case 'lobby':
+        this.setState({ kind: 'lobby' });
+        break;
+      case 'denied':
+        this.stopped = true;
+        this.teardown();
+        this.setState({ kind: 'denied', reason: msg.reason });
+        break;
       case 'welcome':
         this.onWelcome(msg);
         break;

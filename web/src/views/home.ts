@@ -1,15 +1,17 @@
-// Home page: create a meeting, or join one with a code or link.
+// Home page: create a meeting (signed in) or the invitation to sign in, my meetings, and join
+// with a code or link (everyone).
 
-import { createRoom, parseCode } from '../api';
+import { parseCode } from '../api';
+import { me } from '../auth';
 import { h, setText } from '../dom';
 import { onLangChange, t } from '../i18n';
 import { focusHeading, navigate } from '../shell';
+import { myRoomsCard, newRoomCard, signInCard, type HomePart } from './myrooms';
 
 export function renderHome(main: HTMLElement): () => void {
   const heading = h('h1');
   const tagline = h('p', { class: 'lead' });
-  const createButton = h('button', { type: 'button', class: 'btn btn-primary btn-large' });
-  const createStatus = h('p', { class: 'form-error', role: 'alert' });
+  const intro = h('section', { class: 'home-intro' }, heading, tagline);
 
   const codeLabel = h('label', { for: 'join-code' });
   const codeInput = h('input', {
@@ -24,37 +26,20 @@ export function renderHome(main: HTMLElement): () => void {
   const codeButton = h('button', { type: 'submit', class: 'btn btn-secondary' });
   const joinHeading = h('h2');
   const form = h('form', { class: 'join-form', novalidate: true }, joinHeading, codeLabel, h('div', { class: 'row' }, codeInput, codeButton), codeError);
+  const joinCard = h('section', { class: 'card' }, form);
+  const home = h('div', { class: 'home' }, intro, joinCard);
+  let parts: HomePart[] = [];
 
-  let busy = false;
   const paint = () => {
     setText(heading, t('productName'));
     setText(tagline, t('tagline'));
-    setText(createButton, busy ? t('creatingMeeting') : t('newMeeting'));
     setText(joinHeading, t('joinWithCode'));
     setText(codeLabel, t('joinCodeLabel'));
     codeInput.placeholder = t('joinCodePlaceholder');
     setText(codeButton, t('joinCodeButton'));
     if (codeError.textContent) setText(codeError, t('invalidCode'));
-    if (createStatus.textContent) setText(createStatus, t('createFailed'));
+    for (const p of parts) p.paint();
   };
-
-  createButton.addEventListener('click', async () => {
-    if (busy) return;
-    busy = true;
-    createButton.setAttribute('aria-busy', 'true');
-    setText(createStatus, '');
-    paint();
-    try {
-      const room = await createRoom();
-      navigate('/' + room.code);
-    } catch (err) {
-      console.warn('visio: create room', err);
-      setText(createStatus, t('createFailed'));
-      busy = false;
-      createButton.removeAttribute('aria-busy');
-      paint();
-    }
-  });
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -72,11 +57,25 @@ export function renderHome(main: HTMLElement): () => void {
     codeInput.removeAttribute('aria-invalid');
   });
 
+  let gone = false;
+  void me().then((user) => {
+    if (gone) return;
+    // Signed in: create, then my meetings below the join card. Signed out: the invitation first.
+    parts = user ? [newRoomCard(), myRoomsCard(user)] : [signInCard()];
+    home.insertBefore(parts[0]!.el, joinCard);
+    if (parts[1]) home.append(parts[1].el);
+    document.body.dataset.home = user ? 'signed-in' : 'signed-out';
+    paint();
+  });
+
   paint();
-  main.replaceChildren(
-    h('div', { class: 'home' }, h('section', { class: 'card hero' }, heading, tagline, createButton, createStatus), h('section', { class: 'card' }, form)),
-  );
+  main.replaceChildren(home);
   document.title = t('productName');
   focusHeading(main);
-  return onLangChange(paint);
+  const offLang = onLangChange(paint);
+  return () => {
+    gone = true;
+    offLang();
+    delete document.body.dataset.home;
+  };
 }

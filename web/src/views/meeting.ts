@@ -10,6 +10,8 @@ import { GridLayout } from '../meeting/layout';
 import { Pager } from '../meeting/pager';
 import { SubscriptionReporter } from '../meeting/subscriptions';
 import { Tile, type TileInfo } from '../meeting/tile';
+import { TranscriptionUI } from '../meeting/transcription';
+import { AccessUi } from '../meeting/access-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { announce, focusHeading, navigate } from '../shell';
 import type { JoinChoice } from './prejoin';
@@ -57,7 +59,14 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     change: () => schedule(),
     presence: (kind, name) => announce(t(kind === 'joined' ? 'joined' : 'left', { name: name || t('someone') })),
     welcome: () => reporter.resendAll(),
+    message: (m) => {
+      transcription.onMessage(m);
+      access.handle(m);
+    },
   });
+  session.tokens = choice.tokens ?? null;
+  const access = new AccessUi({ session, change: () => schedule(), notify: (text) => showToast(text), outcome: (o) => choice.onOutcome?.(o) });
+  const transcription = new TranscriptionUI((m) => session.send(m), (text) => showToast(text));
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
@@ -214,6 +223,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   function render(): void {
     const now = performance.now();
     const s = session.state;
+    access.update();
     setText(heading, t('prejoinMeeting', { code }));
     setText(statusText, reasonText(s));
     banner.dataset.state = s.kind;
@@ -288,7 +298,9 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const poll = window.setInterval(render, 200);
   const offLang = onLangChange(render);
 
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, area, pager.el, controls.el, toast, sinks.el));
+  controls.el.lastElementChild?.before(...transcription.controls);
+  access.mountButton(controls.el);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -307,6 +319,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       local.stopAll();
     }
     selfMeter?.close();
+    transcription.close();
+    access.close();
     layout.close();
     reporter.close();
     sinks.close();

@@ -5,12 +5,22 @@ import { onLangChange, t, type Key } from '../i18n';
 import { LevelMeter } from '../media/level';
 import { canPickSpeaker, listDevices, LocalMedia, savePrefs } from '../media/local';
 import { focusHeading } from '../shell';
+import type { Outcome } from '../meeting/moderation';
 
 export interface JoinChoice {
   name: string;
   micOn: boolean;
   camOn: boolean;
   local: LocalMedia;
+  /** Fresh single-use join tokens (the first one already fetched); see rooms.ts. */
+  tokens?: () => Promise<string>;
+  /** The meeting ended for us for a reason shown on its own page (lobby, moderation). */
+  onOutcome?: (o: Outcome) => void;
+}
+
+/** Set when the user is signed in: the name comes from the identity and is not editable. */
+export interface PrejoinOptions {
+  fixedName?: string;
 }
 
 const nameKey = 'visio.name';
@@ -23,7 +33,13 @@ function savedName(): string {
   }
 }
 
-export function renderPrejoin(main: HTMLElement, code: string, count: number, onJoin: (c: JoinChoice) => void): () => void {
+export function renderPrejoin(
+  main: HTMLElement,
+  code: string,
+  count: number,
+  onJoin: (c: JoinChoice) => void | Promise<string | null>,
+  opts: PrejoinOptions = {},
+): () => void {
   const local = new LocalMedia();
   let micOn = true;
   let camOn = true;
@@ -46,8 +62,15 @@ export function renderPrejoin(main: HTMLElement, code: string, count: number, on
 
   const nameLabel = h('label', { for: 'display-name' });
   const nameInput = h('input', { id: 'display-name', type: 'text', maxlength: '64', autocomplete: 'name', 'aria-describedby': 'name-error' });
-  nameInput.value = savedName();
+  nameInput.value = opts.fixedName ?? savedName();
   const nameError = h('p', { class: 'form-error', id: 'name-error', role: 'alert' });
+  const nameHelp = h('p', { class: 'muted field-help', id: 'name-help', hidden: !opts.fixedName });
+  const joinError = h('p', { class: 'form-error', role: 'alert' });
+  if (opts.fixedName) {
+    nameInput.readOnly = true;
+    nameInput.setAttribute('aria-describedby', 'name-help');
+  }
+  let joining = false;
   const joinButton = h('button', { type: 'submit', class: 'btn btn-primary btn-large' });
 
   const pickers = h('div', { class: 'pickers' });
@@ -72,8 +95,10 @@ export function renderPrejoin(main: HTMLElement, code: string, count: number, on
     nameLabel,
     nameInput,
     nameError,
+    nameHelp,
     pickers,
     joinButton,
+    joinError,
   );
 
   const paint = () => {
@@ -97,7 +122,8 @@ export function renderPrejoin(main: HTMLElement, code: string, count: number, on
     camButton.disabled = local.problem !== null && !local.camera && !camOn;
     setText(nameLabel, t('nameLabel'));
     if (nameError.textContent) setText(nameError, t('nameRequired'));
-    setText(joinButton, t('joinButton'));
+    setText(joinButton, joining ? t('joiningButton') : t('joinButton'));
+    setText(nameHelp, t('nameFromIdentity'));
     for (const p of [camSelect, micSelect, speakerSelect]) setText(p.label, t(p.key));
     if (local.problem) {
       const key: Key = local.problem === 'blocked' ? 'devicesBlocked' : local.problem === 'missing' ? 'devicesMissing' : 'devicesError';
@@ -182,12 +208,27 @@ export function renderPrejoin(main: HTMLElement, code: string, count: number, on
       return;
     }
     try {
-      localStorage.setItem(nameKey, name);
+      if (!opts.fixedName) localStorage.setItem(nameKey, name);
     } catch {
       // not remembered
     }
+    if (joining) return;
     handedOver = true;
-    onJoin({ name, micOn: micOn && !!local.mic, camOn: camOn && !!local.camera, local });
+    const pending = onJoin({ name, micOn: micOn && !!local.mic, camOn: camOn && !!local.camera, local });
+    if (!pending) return;
+    joining = true;
+    setText(joinError, '');
+    joinButton.setAttribute('aria-busy', 'true');
+    paint();
+    void pending.then((error) => {
+      if (gone) return; // in the meeting now
+      // Still here: the join was refused.
+      joining = false;
+      handedOver = false;
+      joinButton.removeAttribute('aria-busy');
+      setText(joinError, error ?? '');
+      paint();
+    });
   });
   nameInput.addEventListener('input', () => {
     setText(nameError, '');
