@@ -20,10 +20,10 @@ import (
 const (
 	allocInterval  = 500 * time.Millisecond
 	probeBackoff   = 2 * time.Second
-	maxProbeWait   = 30 * time.Second
+	maxProbeWait   = 16 * time.Second
 	probeJudgement = 4 * time.Second
 	// distrustAfterCongestion is how long after congestion only probes may step up.
-	distrustAfterCongestion = 15 * time.Second
+	distrustAfterCongestion = 8 * time.Second
 )
 
 // allocator is the allocation state of one subscriber; it is used only by the peer's allocation
@@ -36,6 +36,7 @@ type allocator struct {
 	probeFrom  int
 	probeUntil time.Time
 	congested  time.Time // last time the link was congested
+	overuse    int       // consecutive allocations with the delay detector in overuse
 }
 
 func newAllocator(bwe cc.BandwidthEstimator) *allocator {
@@ -59,17 +60,22 @@ func (a *allocator) estimate() (int, bool) {
 		return math.MaxInt, false
 	}
 	est := a.bwe.GetTargetBitrate()
-	congested := false
+	lossy, overused := false, false
 	if s, ok := a.bwe.(interface{ GetStats() map[string]any }); ok {
 		st := s.GetStats()
-		if u, _ := st["usage"].(string); u == "overuse" {
-			congested = true
-		}
-		if l, _ := st["averageLoss"].(float64); l > 0.1 {
-			congested = true
-		}
+		u, _ := st["usage"].(string)
+		overused = u == "overuse"
+		l, _ := st["averageLoss"].(float64)
+		lossy = l > 0.1
 	}
-	return est, congested
+	// Loss is congestion at once. Delay (overuse) is too, but only when it lasts two
+	// allocations: a busy machine or a jittery Wi-Fi link produces short false alarms.
+	if overused {
+		a.overuse++
+	} else {
+		a.overuse = 0
+	}
+	return est, lossy || a.overuse >= 2
 }
 
 // allocate sets the target layer of every video down track in downs.
@@ -114,7 +120,9 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 		}
 	}
 
-	if congested || used > est {
+	// Only the estimator's own signals (loss, lasting delay growth) mean congestion: sending
+	// above the estimate is normal while it ramps up behind a probe.
+	if congested {
 		a.congested = now
 		if a.probing != nil {
 			a.backoff = min(2*a.backoff, maxProbeWait)

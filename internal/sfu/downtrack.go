@@ -59,6 +59,11 @@ type DownTrack struct {
 	vp8       vp8Munger
 	hdr       rtp.Header                    // the rewritten header, reused for every packet
 	exts      [maxExtensionID]rtp.Extension // its extensions
+
+	// Retransmission: what was sent, by outgoing sequence number, and scratch space.
+	sent   [cacheSize]sentPacket
+	rtxBuf [maxRTPPacket]byte
+	rtxPkt rtp.Packet
 }
 
 var _ webrtc.TrackLocal = (*DownTrack)(nil)
@@ -266,30 +271,69 @@ func (d *DownTrack) writeRTP(p *rtp.Packet, idx int, vp8 *vp8Descriptor, now int
 		}
 		payload = d.vp8.rewrite(payload, *vp8)
 	}
+	if d.kind == videoKind {
+		d.sent[out%cacheSize] = sentPacket{
+			valid: true, outSeq: out, pubSeq: seq, layer: int8(idx), ts: ts,
+			pidOffset: d.vp8.pidOffset, tl0Offset: d.vp8.tl0Offset,
+		}
+	}
+	if _, err := d.writer.WriteRTP(d.header(&p.Header, out, ts), payload); err != nil {
+		return false, err
+	}
+	return true, nil
+}
 
-	d.hdr = p.Header
+// header rewrites src for this subscriber into d.hdr: SSRC, payload type, sequence number,
+// timestamp, and the forwarded header extensions under the subscriber's IDs. d.mu must be held.
+func (d *DownTrack) header(src *rtp.Header, seq uint16, ts uint32) *rtp.Header {
+	d.hdr = *src
 	h := &d.hdr
 	h.SSRC = d.ssrc
 	h.PayloadType = d.payloadType
-	h.SequenceNumber = out
+	h.SequenceNumber = seq
 	h.Timestamp = ts
 	h.Padding = false // padding is the publisher hop's business
 	h.PaddingSize = 0
 	h.Extension = false
 	h.Extensions = d.exts[:0]
-	if p.Header.Extension {
+	if src.Extension {
 		for pubID := uint8(1); pubID <= maxExtensionID; pubID++ {
 			if subID := d.extMap[pubID]; subID != 0 {
-				if ext := p.Header.GetExtension(pubID); ext != nil {
+				if ext := src.GetExtension(pubID); ext != nil {
 					_ = h.SetExtension(subID, ext)
 				}
 			}
 		}
 	}
-	if _, err := d.writer.WriteRTP(h, payload); err != nil {
-		return false, err
+	return h
+}
+
+// retransmit sends again the packet this subscriber got as outSeq (answering its NACK, RFC 4585)
+// from the layer's shared cache. It reports false if the packet is no longer there.
+func (d *DownTrack) retransmit(outSeq uint16) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e := d.sent[outSeq%cacheSize]
+	if !e.valid || e.outSeq != outSeq || !d.bound || d.writer == nil || d.blocked {
+		return false
 	}
-	return true, nil
+	l := d.track.layerAt(int(e.layer))
+	if l == nil || l.cache == nil {
+		return false
+	}
+	n, ok := l.cache.get(e.pubSeq, d.rtxBuf[:])
+	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {
+		return false
+	}
+	payload := d.rtxPkt.Payload
+	if d.track.vp8 {
+		if desc, ok := parseVP8(payload); ok && desc.headerSize > 0 {
+			// The payload lives in rtxBuf; rewrite it in place through the munger's buffer.
+			payload, _, _ = applyVP8Offsets(d.vp8.buf[:], payload, desc, e.pidOffset, e.tl0Offset)
+		}
+	}
+	_, err := d.writer.WriteRTP(d.header(&d.rtxPkt.Header, outSeq, e.ts), payload)
+	return err == nil
 }
 
 func isForwarded(uri string) bool {

@@ -186,3 +186,48 @@ func BenchmarkFanOut(b *testing.B) {
 		}
 	}
 }
+
+// TestRetransmitFromSharedCache: a NACKed packet is sent again from the layer's cache with the
+// same sequence number, timestamp and payload the subscriber first got.
+func TestRetransmitFromSharedCache(t *testing.T) {
+	tr := testTrack()
+	tr.layers[0] = &layer{idx: 0, cache: &packetCache{}}
+	tr.kind = videoKind
+	b := &fakeBinding{keep: true}
+	d := newDownTrack(tr, nil)
+	if _, err := d.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	for s := uint16(10); s < 20; s++ {
+		p := packet(s)
+		raw, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.layers[0].cache.put(s, raw)
+		if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := b.written[3]
+	if !d.retransmit(first.SequenceNumber) {
+		t.Fatal("retransmit refused a packet that is in the cache")
+	}
+	again := b.written[len(b.written)-1]
+	if again.SequenceNumber != first.SequenceNumber || again.Timestamp != first.Timestamp ||
+		again.SSRC != first.SSRC || string(again.Payload) != string(first.Payload) {
+		t.Fatalf("retransmission %+v differs from the original %+v", again.Header, first.Header)
+	}
+	if d.retransmit(first.SequenceNumber + 1000) {
+		t.Fatal("retransmitted a packet never sent")
+	}
+}
+
+func BenchmarkCachePut(b *testing.B) {
+	var c packetCache
+	pkt := make([]byte, 1100)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c.put(uint16(i), pkt)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -97,11 +96,8 @@ func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, cc.Bandwidth
 		return nil, nil, err
 	}
 	ir := &interceptor.Registry{}
-	// Each down track keeps its last packets to answer NACKs: 256 is about two seconds of the
-	// top video layer, several round trips, at a quarter of the default's memory.
-	if err := webrtc.ConfigureNackWithOptions(me, ir, nil, nack.ResponderSize(nackBufferPackets)); err != nil {
-		return nil, nil, err
-	}
+	// No NACK responder interceptor: subscribers' NACKs are answered from each layer's shared
+	// packet cache (cache.go), one copy per packet instead of one per subscriber.
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
 		return nil, nil, err
 	}
@@ -136,9 +132,6 @@ func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, cc.Bandwidth
 		return pc, nil, nil
 	}
 }
-
-// nackBufferPackets is how many packets each down track keeps for retransmission.
-const nackBufferPackets = 256
 
 // initialBitrate is a new subscriber's bandwidth estimate before any feedback: enough for a few
 // medium layers; the estimate then follows the link.

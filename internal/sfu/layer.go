@@ -45,6 +45,8 @@ type layer struct {
 	bytes         atomic.Uint64
 	lastRecv      atomic.Int64 // unix nanoseconds
 
+	cache *packetCache // video: the last packets, for retransmissions; nil for audio
+
 	// Rate measurement, owned by the room's tick.
 	rate      atomic.Int64 // bits per second
 	prevBytes uint64

@@ -9,6 +9,8 @@ type Metrics struct {
 	ForwardedBytes   prometheus.Counter
 	ForwardErrors    prometheus.Counter
 	KeyframeRequests prometheus.Counter
+	NACKs            prometheus.Counter
+	Retransmissions  prometheus.Counter
 	PeerConnections  prometheus.Gauge
 }
 
@@ -30,12 +32,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		KeyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "visio_sfu_keyframe_requests_total", Help: "Picture loss indications sent to publishers.",
 		}),
+		NACKs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_nacks_total", Help: "Packets subscribers reported lost (RFC 4585 generic NACK).",
+		}),
+		Retransmissions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_retransmitted_packets_total", Help: "Packets sent again from the shared cache in answer to NACKs.",
+		}),
 		PeerConnections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "visio_sfu_peer_connections", Help: "Open WebRTC peer connections (two per participant).",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.PeerConnections)
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.PeerConnections)
 	}
 	return m
 }

@@ -492,9 +492,19 @@ func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack, d *DownTrack) {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				t.requestKeyframe(d.targetLayer())
+			case *rtcp.TransportLayerNack:
+				for _, pair := range pkt.Nacks {
+					pair.Range(func(seq uint16) bool {
+						t.metrics.NACKs.Inc()
+						if d.retransmit(seq) {
+							t.metrics.Retransmissions.Inc()
+						}
+						return true
+					})
+				}
 			}
 		}
 	}

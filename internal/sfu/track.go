@@ -83,6 +83,9 @@ func (t *publishedTrack) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
 		return nil, false
 	}
 	l := &layer{idx: idx, rid: remote.RID(), remote: remote}
+	if t.kind == videoKind {
+		l.cache = &packetCache{}
+	}
 	l.lastRecv.Store(time.Now().UnixNano())
 	t.layers[idx] = l
 	return l, true
@@ -258,6 +261,9 @@ func (t *publishedTrack) forward(l *layer) {
 			continue
 		}
 		now := time.Now().UnixNano()
+		if l.cache != nil {
+			l.cache.put(pkt.SequenceNumber, buf[:n])
+		}
 		l.bytes.Add(uint64(n))
 		l.lastRecv.Store(now)
 
@@ -316,6 +322,16 @@ func (t *publishedTrack) forward(l *layer) {
 			t.metrics.ForwardErrors.Add(float64(failed))
 		}
 	}
+}
+
+// layerAt returns layer idx, or nil.
+func (t *publishedTrack) layerAt(idx int) *layer {
+	if idx < 0 || idx >= maxLayers {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.layers[idx]
 }
 
 // close marks the track ended; no new subscriber is added after it.

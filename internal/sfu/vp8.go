@@ -110,17 +110,34 @@ func (m *vp8Munger) reset(d vp8Descriptor) {
 // rewrite returns the payload with picture ID and TL0PICIDX shifted; it copies the payload into
 // the munger's buffer only when something changes.
 func (m *vp8Munger) rewrite(p []byte, d vp8Descriptor) []byte {
-	pid, tl0 := d.pictureID, d.tl0
+	out, pid, tl0 := applyVP8Offsets(m.buf[:], p, d, m.pidOffset, m.tl0Offset)
+	if pid >= 0 {
+		if !m.started || pidNewer(pid, m.lastPID, d.pidBits) {
+			m.lastPID = pid
+		}
+	}
+	if tl0 >= 0 && (!m.started || int8(byte(tl0)-byte(m.lastTL0)) > 0) {
+		m.lastTL0 = tl0
+	}
+	m.started = true
+	return out
+}
+
+// applyVP8Offsets shifts the picture ID and TL0PICIDX of payload p back by the offsets, copying
+// it into buf when anything changes. It returns the payload and the new picture ID and
+// TL0PICIDX (-1 when absent).
+func applyVP8Offsets(buf []byte, p []byte, d vp8Descriptor, pidOffset, tl0Offset int) (out []byte, pid, tl0 int) {
+	pid, tl0 = d.pictureID, d.tl0
 	if pid >= 0 {
 		mod := 1 << d.pidBits
-		pid = ((pid-m.pidOffset)%mod + mod) % mod
+		pid = ((pid-pidOffset)%mod + mod) % mod
 	}
 	if tl0 >= 0 {
-		tl0 = ((tl0-m.tl0Offset)%256 + 256) % 256
+		tl0 = ((tl0-tl0Offset)%256 + 256) % 256
 	}
-	out := p
-	if (pid != d.pictureID || tl0 != d.tl0) && len(p) <= len(m.buf) {
-		out = m.buf[:len(p)]
+	out = p
+	if (pid != d.pictureID || tl0 != d.tl0) && len(p) <= len(buf) {
+		out = buf[:len(p)]
 		copy(out, p)
 		if pid != d.pictureID {
 			if d.pidBits == 15 {
@@ -134,16 +151,7 @@ func (m *vp8Munger) rewrite(p []byte, d vp8Descriptor) []byte {
 			out[d.tl0Offset] = byte(tl0)
 		}
 	}
-	if pid >= 0 {
-		if !m.started || pidNewer(pid, m.lastPID, d.pidBits) {
-			m.lastPID = pid
-		}
-	}
-	if tl0 >= 0 && (!m.started || int8(byte(tl0)-byte(m.lastTL0)) > 0) {
-		m.lastTL0 = tl0
-	}
-	m.started = true
-	return out
+	return out, pid, tl0
 }
 
 func pidNewer(a, b, bits int) bool {
