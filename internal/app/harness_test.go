@@ -30,6 +30,13 @@ func startServer(t testing.TB, mutate ...func(*config.Config)) (base string) {
 // would (it may be called more than once).
 func startServerStop(t testing.TB, mutate ...func(*config.Config)) (base string, stop func()) {
 	t.Helper()
+	a, stop := startApp(t, mutate...)
+	return a.URL(), stop
+}
+
+// startApp is startServerStop returning the service itself.
+func startApp(t testing.TB, mutate ...func(*config.Config)) (a *App, stop func()) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Media.UDPPort = 0
@@ -68,7 +75,7 @@ func startServerStop(t testing.TB, mutate ...func(*config.Config)) (base string,
 		})
 	}
 	t.Cleanup(stop)
-	return a.URL(), stop
+	return a, stop
 }
 
 // metric returns the value of an unlabelled metric from /metrics.
