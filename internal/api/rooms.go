@@ -45,9 +45,10 @@ const (
 	guestCookie     = "visio_guest"
 	guestCookieLife = 12 * time.Hour
 	maxRoomName     = 100
-	// joinsPerAddr limits join token requests per client address.
-	joinsPerAddrBurst = 30
-	joinsPerAddrEvery = 2 * time.Second
+	// joinsPerAddr limits join token requests per client address. A whole office behind one
+	// NAT, or every user behind a reverse proxy, shares an address: the limit only stops floods.
+	joinsPerAddrBurst = 500
+	joinsPerAddrEvery = 50 * time.Millisecond
 )
 
 // API errors of the rooms endpoints.

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -414,6 +415,9 @@ func (p *Peer) negotiateLocked() {
 		return
 	}
 	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: p.restart})
+	if errors.Is(err, webrtc.ErrConnectionClosed) {
+		return // the participant is leaving; nothing to negotiate
+	}
 	if err != nil {
 		p.log.Error("create subscriber offer", "err", err)
 		return

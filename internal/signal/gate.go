@@ -57,9 +57,11 @@ const (
 const (
 	knocksPerPersonBurst = 3
 	knocksPerPersonEvery = 20 * time.Second
-	knocksPerAddrBurst   = 10
-	knocksPerAddrEvery   = 6 * time.Second
-	knockLimiterMax      = 4096 // entries kept before full limiters are forgotten
+	// Per address only against floods: many guests may share one address (an office's NAT, a
+	// reverse proxy); repeated knocks are limited per person above.
+	knocksPerAddrBurst = 200
+	knocksPerAddrEvery = 200 * time.Millisecond
+	knockLimiterMax    = 4096 // entries kept before full limiters are forgotten
 )
 
 // knockLimiter rate-limits lobby requests per person and per address.
