@@ -14,7 +14,8 @@ import (
 
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
-	"github.com/pion/webrtc/v4/pkg/media/oggreader"
+
+	"visio/internal/transcribe/audio"
 )
 
 // payloadMTU is the largest RTP payload the publishers send, as browsers do (1200-byte packets).
@@ -206,26 +207,9 @@ func readOgg(path string) ([][]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, _, err := oggreader.NewWith(f)
+	pkts, err := audio.ReadOggPackets(f)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	var out [][]byte
-	for {
-		page, _, err := r.ParseNextPage()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if bytes.HasPrefix(page, []byte("OpusTags")) || bytes.HasPrefix(page, []byte("OpusHead")) || len(page) == 0 {
-			continue
-		}
-		out = append(out, page)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("read %s: no Opus packets", path)
-	}
-	return out, nil
+	return pkts, nil
 }

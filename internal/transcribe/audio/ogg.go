@@ -59,3 +59,33 @@ func ReadOgg(r io.Reader) (*Clip, error) {
 	skip := min(len(out), int(head.PreSkip)*Rate/48000)
 	return &Clip{Samples: out[skip:]}, nil
 }
+
+// ReadOggPackets returns the Opus packets of an Ogg/Opus stream (RFC 7845), without decoding
+// them: the headers and the comment packet are left out. For sending a recording as RTP.
+func ReadOggPackets(r io.Reader) ([][]byte, error) {
+	ogg, _, err := oggreader.NewWith(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Ogg/Opus header: %v", ErrFormat, err)
+	}
+	var out [][]byte
+	for {
+		pkt, _, err := ogg.ParseNextPacket()
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: Ogg page: %v", ErrFormat, err)
+		}
+		if len(pkt) == 0 || bytes.HasPrefix(pkt, []byte("OpusTags")) || bytes.HasPrefix(pkt, []byte("OpusHead")) {
+			continue
+		}
+		if len(pkt) > maxOggPacket {
+			return nil, fmt.Errorf("%w: Ogg packet of %d bytes", ErrFormat, len(pkt))
+		}
+		out = append(out, append([]byte(nil), pkt...))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no Opus packets", ErrFormat)
+	}
+	return out, nil
+}

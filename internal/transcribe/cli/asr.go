@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/pion/opus/pkg/oggreader"
 
 	"visio/internal/transcribe"
 	"visio/internal/transcribe/audio"
@@ -172,21 +169,9 @@ func readOggPackets(path string) ([][]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	ogg, _, err := oggreader.NewWith(f)
+	pkts, err := audio.ReadOggPackets(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var out [][]byte
-	for {
-		p, _, err := ogg.ParseNextPacket()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if !bytes.HasPrefix(p, []byte("OpusTags")) && len(p) > 0 {
-			out = append(out, p)
-		}
-	}
+	return pkts, nil
 }
