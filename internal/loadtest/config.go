@@ -8,6 +8,9 @@ import (
 
 // Config describes one load test. Every field has a default (see Defaults).
 type Config struct {
+	// Room is the code of an existing public meeting to join, with Server, instead of creating
+	// rooms: for example to watch a loaded meeting in a browser.
+	Room string
 	// Server is the base URL of a running server (http://host:port). Empty with Spawn or
 	// InProcess.
 	Server string
@@ -86,6 +89,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: want at least one publisher", ErrBadConfig)
 	case c.Duration <= 0 || c.Warmup < 0:
 		return fmt.Errorf("%w: duration must be positive", ErrBadConfig)
+	case c.Room != "" && (c.Server == "" || c.Rooms != 1):
+		return fmt.Errorf("%w: --room joins one existing meeting on --server", ErrBadConfig)
 	case c.Floor && c.FloorDuration <= 0:
 		return fmt.Errorf("%w: floor duration must be positive", ErrBadConfig)
 	case c.CPUProfile != "" && !c.InProcess:

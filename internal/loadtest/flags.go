@@ -34,6 +34,7 @@ server's CPU per forwarded packet as a ratio to it.
 	fs.BoolVar(&cfg.InProcess, "in-process", false, "run the server in this process (CPU figures then include the participants)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "with --in-process: write a CPU profile of the measurement (go tool pprof -tagfocus side=server)")
 	fs.IntVar(&cfg.Rooms, "rooms", cfg.Rooms, "rooms")
+	fs.StringVar(&cfg.Room, "room", "", "with --server: join this existing public meeting (code) instead of creating rooms")
 	fs.IntVar(&cfg.Publishers, "publishers", cfg.Publishers, "publishers per room")
 	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "receive-only participants per room")
 	fs.BoolVar(&cfg.AudioOnly, "audio-only", false, "publishers send audio only")

@@ -243,11 +243,15 @@ func (r *runner) joinAll(ctx context.Context, base string) ([]*participant, erro
 	codes := make([]string, cfg.Rooms)
 	pubIndex := 0
 	for room := range cfg.Rooms {
-		jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		code, err := client.CreateRoom(jctx, base)
-		cancel()
-		if err != nil {
-			return all, err
+		code := cfg.Room
+		if code == "" {
+			jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			var err error
+			code, err = client.CreateRoom(jctx, base)
+			cancel()
+			if err != nil {
+				return all, err
+			}
 		}
 		codes[room] = code
 		for i := range cfg.Publishers {
