@@ -686,3 +686,37 @@ func TestRoomsPersist(t *testing.T) {
 		t.Errorf("owner's join token after restart: %+v %v", tok, err)
 	}
 }
+
+// TestAdmissionIntoFullRoom: admitting someone into a full meeting fails with a clear error for
+// them, and the moderators, who were told "admitted", are told it failed.
+func TestAdmissionIntoFullRoom(t *testing.T) {
+	base := startServer(t, func(c *config.Config) { c.Room.MaxParticipants = 2 })
+	api, err := client.NewAPI(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerHC := signIn(t, base, "Dominique")
+	code := createRoom(t, ownerHC, base, "trusted")
+	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	first, f1 := knock(t, base, code, guestToken(t, base, code, "Premier"))
+	second, f2 := knock(t, base, code, guestToken(t, base, code, "Second"))
+	if f1["type"] != "lobby" || f2["type"] != "lobby" {
+		t.Fatal(f1, f2)
+	}
+	_ = owner.c.SendRaw(context.Background(), []byte(`{"type":"admit","request_ids":["`+f1["request_id"].(string)+`"]}`))
+	if first.next("welcome") == nil {
+		t.Fatal("the first guest was not let in")
+	}
+	reqID := f2["request_id"].(string)
+	_ = owner.c.SendRaw(context.Background(), []byte(`{"type":"admit","request_ids":["`+reqID+`"]}`))
+	if m := second.next("error"); m == nil || m["code"] != signal.CodeRoomFull {
+		t.Fatalf("guest admitted into a full room: %v, want error room_full", m)
+	}
+	eventually(t, 5*time.Second, "the owner to be told the admission failed", func() bool {
+		return owner.sawEvent(func(e any) bool {
+			m, ok := e.(*signal.LobbyUpdate)
+			return ok && m.RequestID == reqID && m.State == "failed" && m.Reason == signal.CodeRoomFull
+		})
+	})
+	first.send(`{"type":"leave"}`)
+}

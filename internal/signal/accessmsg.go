@@ -91,6 +91,8 @@ type LobbyUpdate struct {
 	State     string `json:"state"`
 	ActorID   string `json:"actor_id"`
 	ActorName string `json:"actor_name"`
+	// Reason is the error code when an admission failed (state "failed"), e.g. room_full.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Moderation tells everyone what a moderator did.

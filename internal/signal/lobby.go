@@ -111,6 +111,10 @@ func (c *conference) decide(actor *participant, d *LobbyDecision) error {
 				pe = &ProtocolError{Code: CodeServerError, Message: "could not let you in; join again"}
 			}
 			r.session.fail(pe)
+			// The moderators were told "admitted": correct that.
+			c.mu.Lock()
+			c.sendModeratorsLocked(LobbyUpdate{Type: "lobby_update", RequestID: r.id, State: "failed", ActorID: actor.id, ActorName: actor.name, Reason: pe.Code})
+			c.mu.Unlock()
 		}
 	}
 	return nil

@@ -36,6 +36,8 @@ export class ModerationState {
   self: Participant | null = null;
   /** Waiting requests, oldest first (moderators only). */
   readonly lobby = new Map<string, LobbyRequest>();
+  /** Names of settled requests, for updates that follow the first (an admission that failed). */
+  private readonly settled = new Map<string, string>();
   /** While we wait in the lobby: since when, and whether a moderator is there to admit us. */
   waitingSince = 0;
   moderatorsPresent = true;
@@ -77,7 +79,11 @@ export class ModerationState {
       case 'lobby_update': {
         const req = this.lobby.get(msg.request_id);
         this.lobby.delete(msg.request_id);
-        if (req && (msg.state === 'admitted' || msg.state === 'denied')) this.events.announce(t(msg.state, { name: req.name }));
+        if (req) this.settled.set(msg.request_id, req.name);
+        const name = req?.name ?? this.settled.get(msg.request_id);
+        if (name && (msg.state === 'admitted' || msg.state === 'denied')) this.events.announce(t(msg.state, { name }));
+        // An admission that could not go through after all (the meeting is full, for example).
+        if (name && msg.state === 'failed') this.events.announce(t('admitFailed', { name }));
         break;
       }
       case 'room_updated':

@@ -34,7 +34,7 @@ export type AccessServerMessage =
   | { type: 'lobby'; state: 'waiting'; request_id: string; moderators_present?: boolean }
   | { type: 'denied'; reason: string; message?: string }
   | ({ type: 'lobby_request' } & LobbyRequest)
-  | { type: 'lobby_update'; request_id: string; state: string; actor_id?: string; actor_name?: string }
+  | { type: 'lobby_update'; request_id: string; state: string; actor_id?: string; actor_name?: string; reason?: string }
   | { type: 'moderation'; action: ModerationAction; actor_id: string; actor_name: string; target_id?: string; target_name?: string }
   | { type: 'room_updated'; room: RoomState };
 
