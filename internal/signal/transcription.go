@@ -74,7 +74,12 @@ type roomTranscription struct {
 	startedAt time.Time
 	captions  map[string]bool   // participants who asked for captions
 	names     map[string]string // participant ID → name, kept for those who left
+	savedAt   time.Time         // last write of the live transcript
 }
+
+// liveSaveEvery is how often a running transcript is written, so that a crash loses at most
+// this much of it.
+const liveSaveEvery = 15 * time.Second
 
 // mayControlTranscription says whether p may start and stop transcription: moderators only.
 // c.mu must be held.
@@ -231,6 +236,10 @@ func (c *conference) onSegment(seg transcribe.Segment) {
 	text := strings.Join(strings.Fields(seg.Text), " ")
 	seg.Text = text
 	tx.record.Add(seg, name)
+	if now := time.Now(); c.hub.transcription != nil && now.Sub(tx.savedAt) >= liveSaveEvery {
+		tx.savedAt = now
+		c.saveLocked(c.hub.transcription, tx.record)
+	}
 	msg := Caption{Type: "caption", ParticipantID: seg.Speaker, Name: name,
 		StartMS: seg.Start.Milliseconds(), EndMS: seg.End.Milliseconds(), Text: text}
 	for id := range tx.captions {
