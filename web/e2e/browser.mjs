@@ -1,4 +1,4 @@
-// Chromium helpers for end-to-end tests (flags from /work/shared/BROWSER-TESTING.md).
+// Chromium helpers for end-to-end tests: headless Debian Chromium with fake camera and microphone.
 
 import fs from 'node:fs';
 import path from 'node:path';
