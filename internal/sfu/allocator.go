@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"log/slog"
 	"math"
 	"sort"
 	"time"
@@ -30,6 +31,8 @@ const (
 // goroutine.
 type allocator struct {
 	bwe        cc.BandwidthEstimator // nil: unlimited
+	log        *slog.Logger
+	loggedAt   time.Time
 	backoff    time.Duration
 	nextProbe  time.Time
 	probing    *DownTrack
@@ -39,8 +42,8 @@ type allocator struct {
 	overuse    int       // consecutive allocations with the delay detector in overuse
 }
 
-func newAllocator(bwe cc.BandwidthEstimator) *allocator {
-	return &allocator{bwe: bwe, backoff: probeBackoff}
+func newAllocator(bwe cc.BandwidthEstimator, log *slog.Logger) *allocator {
+	return &allocator{bwe: bwe, log: log, backoff: probeBackoff}
 }
 
 // allocItem is one video down track being allocated.
@@ -107,6 +110,10 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 	})
 
 	est, congested := a.estimate()
+	if a.log != nil && now.Sub(a.loggedAt) >= 10*time.Second && len(items) > 0 {
+		a.loggedAt = now
+		a.log.Debug("layer allocation", "estimate_bps", est, "congested", congested, "video_tracks", len(items), "probing", a.probing != nil, "backoff", a.backoff)
+	}
 	used := 0
 	for _, it := range items {
 		if it.current > it.want || (it.current != noLayer && !it.layers[it.current].active) {

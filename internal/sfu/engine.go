@@ -120,6 +120,10 @@ func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, cc.Bandwidth
 	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
 		return nil, nil, err
 	}
+	// Ask subscribers for transport-wide feedback (a=rtcp-fb:... transport-cc): without it a
+	// browser sends none and the estimator is blind.
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(e.se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

@@ -127,7 +127,7 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		byReceiver:   make(map[*webrtc.RTPReceiver]*publishedTrack),
 		subs:         make(map[string]*subscription),
 		prefs:        make(map[string]preference),
-		alloc:        newAllocator(bwe),
+		alloc:        newAllocator(bwe, r.log.With("participant", id)),
 		kick:         make(chan struct{}, 1),
 		stop:         make(chan struct{}),
 	}
