@@ -19,23 +19,13 @@ import (
 	"visio/internal/client"
 	"visio/internal/signal"
 	"visio/internal/transcribe/archive"
+	"visio/internal/transcribe/speechtest"
 )
 
-// speechDir holds the shared speech recordings (never copied into the repository).
-const speechDir = "../../../shared/testdata/speech"
-
-// speechFile returns a shared recording, skipping the test when the data is missing (failing
-// under CI).
+// speechFile returns a shared recording (see speechtest.Dir).
 func speechFile(t testing.TB, name string) string {
 	t.Helper()
-	path := filepath.Join(speechDir, name)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("speech test data missing: %v", err)
-		}
-		t.Skipf("speech test data missing: %v", err)
-	}
-	return path
+	return filepath.Join(speechtest.Dir(t), name)
 }
 
 // opusPacket is one Opus packet of a recording with its duration.

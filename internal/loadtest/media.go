@@ -15,7 +15,7 @@ import (
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 
-	"visio/internal/transcribe/audio"
+	speech "visio/internal/transcribe/audio"
 )
 
 // payloadMTU is the largest RTP payload the publishers send, as browsers do (1200-byte packets).
@@ -94,7 +94,7 @@ func LoadMedia(ctx context.Context, dir string, spec MediaSpec) (*Media, error) 
 		}
 		m.Layers[i] = l
 	}
-	a, err := readOgg(filepath.Join(dir, audio))
+	a, err := speech.ReadOggPacketsFile(filepath.Join(dir, audio))
 	if err != nil {
 		return nil, err
 	}
@@ -199,17 +199,4 @@ func readIVF(path string) (VideoLayer, error) {
 		return VideoLayer{}, fmt.Errorf("read %s: no frames, or the first is not a keyframe", path)
 	}
 	return l, nil
-}
-
-func readOgg(path string) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	pkts, err := audio.ReadOggPackets(f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return pkts, nil
 }

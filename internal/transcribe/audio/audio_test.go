@@ -8,35 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"visio/internal/transcribe/speechtest"
 )
 
 // speechDir returns ../shared/testdata/speech relative to the module root. With CI=true a
 // missing directory fails the test; elsewhere it skips.
-func speechDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "speech")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared speech data missing: %v", err)
-		}
-		t.Skipf("shared speech data missing: %v", err)
-	}
-	return p
-}
+func speechDir(t testing.TB) string { return speechtest.Dir(t) }
 
 func wavBytes(t testing.TB, tag, channels, rate, bits int, data []byte) []byte {
 	t.Helper()

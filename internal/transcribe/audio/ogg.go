@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"github.com/pion/opus/pkg/oggreader"
 )
@@ -58,6 +59,20 @@ func ReadOgg(r io.Reader) (*Clip, error) {
 	}
 	skip := min(len(out), int(head.PreSkip)*Rate/48000)
 	return &Clip{Samples: out[skip:]}, nil
+}
+
+// ReadOggPacketsFile is ReadOggPackets on the file at path.
+func ReadOggPacketsFile(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pkts, err := ReadOggPackets(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return pkts, nil
 }
 
 // ReadOggPackets returns the Opus packets of an Ogg/Opus stream (RFC 7845), without decoding

@@ -104,7 +104,7 @@ func evalRTF(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var audioSec, decSec, vadSec, recSec float64
 	utterances := 0
 	for _, path := range fs.Args() {
-		pkts, err := readOggPackets(path)
+		pkts, err := audio.ReadOggPacketsFile(path)
 		if err != nil {
 			return err
 		}
@@ -161,17 +161,4 @@ func evalRTF(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(tw, "whole pipeline\t%.3f\t%.4f\t\n", decSec+vadSec+recSec, all)
 	fmt.Fprintf(tw, "participants per core, live\t%.0f\t\t\n", 1/all)
 	return tw.Flush()
-}
-
-func readOggPackets(path string) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	pkts, err := audio.ReadOggPackets(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return pkts, nil
 }

@@ -7,34 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"visio/internal/transcribe/speechtest"
 
 	"visio/internal/transcribe/diarize"
 	"visio/internal/transcribe/rttm"
 	"visio/internal/transcribe/score"
 )
 
-func speechDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "speech")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared speech data missing: %v", err)
-		}
-		t.Skipf("shared speech data missing: %v", err)
-	}
-	return p
-}
+func speechDir(t testing.TB) string { return speechtest.Dir(t) }
 
 // TestPyannoteSampleDER guards the documented figure: DER at most 20% with the speaker count
 // given and no collar.
