@@ -28,8 +28,7 @@ type Params struct {
 	Access    Access // rooms, sign-in, join tokens (rooms.go)
 	Rooms     Rooms
 	Signal    http.Handler // the WebSocket endpoint
-	Web       fs.FS        // the built web application
-	WebBuilt  bool
+	Web       fs.FS        // the built web application (or the placeholder page)
 	Gatherer  prometheus.Gatherer
 	PublicURL string // base URL for meeting links; empty: taken from the request
 	Log       *slog.Logger

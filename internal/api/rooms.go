@@ -147,11 +147,18 @@ func (rs roomSettings) check() error {
 }
 
 func (s *server) createRoom(w http.ResponseWriter, r *http.Request) {
-	if isApp(r) {
-		s.p.Access.Apps.Require(auth.ScopeRoomsCreate, http.HandlerFunc(s.createRoomAs)).ServeHTTP(w, r)
-		return
-	}
-	s.p.Access.Auth.RequireSignIn(http.HandlerFunc(s.createRoomAs)).ServeHTTP(w, r)
+	s.appOrUser(auth.ScopeRoomsCreate, s.createRoomAs).ServeHTTP(w, r)
+}
+
+// appOrUser serves h to an application holding scope, or else to a signed-in user.
+func (s *server) appOrUser(scope string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isApp(r) {
+			s.p.Access.Apps.Require(scope, h).ServeHTTP(w, r)
+			return
+		}
+		s.p.Access.Auth.RequireSignIn(h).ServeHTTP(w, r)
+	})
 }
 
 // createRoomAs creates a room for the signed-in user, or for the owner an application names.
@@ -217,11 +224,7 @@ func (s *server) userBySubject(ctx context.Context, subject, name, email string)
 }
 
 func (s *server) listRooms(w http.ResponseWriter, r *http.Request) {
-	if isApp(r) {
-		s.p.Access.Apps.Require(auth.ScopeRoomsRead, http.HandlerFunc(s.listRoomsAs)).ServeHTTP(w, r)
-		return
-	}
-	s.p.Access.Auth.RequireSignIn(http.HandlerFunc(s.listRoomsAs)).ServeHTTP(w, r)
+	s.appOrUser(auth.ScopeRoomsRead, s.listRoomsAs).ServeHTTP(w, r)
 }
 
 func (s *server) listRoomsAs(w http.ResponseWriter, r *http.Request) {

@@ -98,7 +98,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	handler, err := auth.SameOrigin(nil, api.NewHandler(api.Params{
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
-		Rooms:  hub, Signal: hub, Web: webFS, WebBuilt: built,
+		Rooms:  hub, Signal: hub, Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store,
 	}))

@@ -178,9 +178,14 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	for _, c := range rooms {
 		c.closeAll("shutdown", "The server is restarting. Rejoin in a moment.")
 	}
+	return waitCtx(ctx, &h.sessions)
+}
+
+// waitCtx waits for wg, or until ctx ends.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() {
-		h.sessions.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {

@@ -53,17 +53,7 @@ func (h *Hub) WaitTranscripts(ctx context.Context) error {
 	if t == nil {
 		return nil
 	}
-	done := make(chan struct{})
-	go func() {
-		t.pending.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return waitCtx(ctx, &t.pending)
 }
 
 // roomTranscription is a conference's transcription state; guarded by conference.mu.
