@@ -143,6 +143,15 @@ func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
 // Run serves until ctx is cancelled, then shuts down gracefully: participants are told, rooms
 // are closed, and the ports are released.
 func (a *App) Run(ctx context.Context, stdout io.Writer) error {
+	if a.cfg.HTTP.DebugAddr != "" {
+		dctx, stopDebug := context.WithCancel(ctx)
+		done, err := startDebug(dctx, a.cfg.HTTP.DebugAddr, a.log)
+		if err != nil {
+			stopDebug()
+			return err
+		}
+		defer func() { stopDebug(); <-done }()
+	}
 	errc := make(chan error, 1)
 	a.tx.start()
 	a.acc.start()

@@ -111,6 +111,11 @@ func NewAPIWith(o APIOptions) (*webrtc.API, error) {
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, err
 	}
+	// Stamp transport-wide sequence numbers on what is sent, as browsers do, so that the server
+	// does its share of congestion control for publishers.
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
+		return nil, err
+	}
 	lf := logging.NewDefaultLoggerFactory()
 	lf.DefaultLogLevel = logging.LogLevelError
 	se := webrtc.SettingEngine{LoggerFactory: lf}

@@ -42,6 +42,10 @@ type HTTP struct {
 	AllowedOrigins []string `toml:"allowed_origins"`
 	// ShutdownTimeout is how long a graceful shutdown waits for participants to be told. Default 5s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// DebugAddr, if set, is a separate listener serving Go's profiling endpoints
+	// (/debug/pprof/). They reveal internals and cost CPU while in use: keep it on localhost or
+	// an administration network. Default: off.
+	DebugAddr string `toml:"debug_addr"`
 }
 
 // Media configures WebRTC.
@@ -122,6 +126,11 @@ func (c *Config) Validate() error {
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		add("http.addr %q: want host:port, such as \":8080\" or \"127.0.0.1:8080\"", c.HTTP.Addr)
+	}
+	if c.HTTP.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.DebugAddr); err != nil {
+			add("http.debug_addr %q: want host:port, such as \"127.0.0.1:6060\"", c.HTTP.DebugAddr)
+		}
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		add("http.tls_cert and http.tls_key: set both or neither")

@@ -23,6 +23,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&f.publicIPs, "public-ip", "", "comma-separated addresses to advertise for media (1:1 NAT)")
 	fs.BoolVar(&f.loopbackOnly, "ice-loopback-only", false, "keep media on the loopback interface (tests)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "serve Go's profiling endpoints (/debug/pprof/) on this address, e.g. 127.0.0.1:6060")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -52,9 +53,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 }
 
 type flagValues struct {
-	httpAddr, publicURL, publicIPs, logLevel string
-	udpPort                                  int
-	loopbackOnly                             bool
+	httpAddr, publicURL, publicIPs, logLevel, debugAddr string
+	udpPort                                             int
+	loopbackOnly                                        bool
 }
 
 func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
@@ -78,6 +79,9 @@ func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
 	if set["log-level"] {
 		cfg.Log.Level = f.logLevel
 	}
+	if set["debug-addr"] {
+		cfg.HTTP.DebugAddr = f.debugAddr
+	}
 }
 
 // applyEnv reads VISIO_* variables; the name is the setting's path in capitals, for example
@@ -85,7 +89,7 @@ func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
 func applyEnv(cfg *Config, getenv func(string) string) error {
 	str := map[string]*string{
 		"VISIO_HTTP_ADDR": &cfg.HTTP.Addr, "VISIO_HTTP_PUBLIC_URL": &cfg.HTTP.PublicURL,
-		"VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
+		"VISIO_HTTP_DEBUG_ADDR": &cfg.HTTP.DebugAddr, "VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
 		"VISIO_LOG_LEVEL": &cfg.Log.Level, "VISIO_LOG_FORMAT": &cfg.Log.Format,
 		"VISIO_STORE_DRIVER": &cfg.Store.Driver, "VISIO_STORE_DATA_DIR": &cfg.Store.DataDir,
 		"VISIO_STORE_SQLITE_PATH": &cfg.Store.SQLitePath, "VISIO_STORE_POSTGRES_URL": &cfg.Store.PostgresURL,

@@ -33,6 +33,9 @@ type Config struct {
 	AudioOnly bool
 	// Simulcast publishers send VP8 in three layers (q, h, f); otherwise only the full layer.
 	Simulcast bool
+	// Burst publishers send each video frame's packets at once; by default they pace them as a
+	// browser does (2.5 times the media rate, 5 ms bursts).
+	Burst bool
 	// PublishOnly publishers do not receive (they leave the subscriber connection unanswered).
 	PublishOnly bool
 	// ViewWidth x ViewHeight is the size at which receivers show every remote video, sent with

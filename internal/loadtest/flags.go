@@ -39,6 +39,7 @@ server's CPU per forwarded packet as a ratio to it.
 	fs.IntVar(&cfg.Subscribers, "subscribers", cfg.Subscribers, "receive-only participants per room")
 	fs.BoolVar(&cfg.AudioOnly, "audio-only", false, "publishers send audio only")
 	fs.BoolVar(&cfg.Simulcast, "simulcast", false, "publishers send video in three layers (q, h, f)")
+	fs.BoolVar(&cfg.Burst, "burst", false, "publishers send each video frame at once instead of pacing it like a browser")
 	fs.BoolVar(&cfg.PublishOnly, "publish-only", false, "publishers do not receive the others")
 	view := fs.String("view", "", "size WxH at which receivers show each video (subscribe message); default none, or 640x360 with --simulcast")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "measurement time, after everyone has media and the warm-up")

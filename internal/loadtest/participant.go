@@ -140,7 +140,7 @@ func (p *participant) publish(ctx context.Context, index int) error {
 			return fmt.Errorf("%s: the server did not accept the rid header extension needed for simulcast", p.name)
 		}
 	}
-	pub.snd = newSender(p.r.media, true, layers, index*7, p.emit)
+	pub.snd = newSender(p.r.media, true, layers, index*7, p.r.cfg.Burst, p.emit)
 	pub.snd.start(p.r.sendCtx)
 	return nil
 }

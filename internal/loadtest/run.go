@@ -435,7 +435,7 @@ func (r *runner) runFloor(ctx context.Context) (*FloorResult, error) {
 			return nil, err
 		}
 		closers = append(closers, closeFn)
-		s := newSender(r.media, true, layers, i*7, emit)
+		s := newSender(r.media, true, layers, i*7, r.cfg.Burst, emit)
 		s.start(sendCtx)
 		senders = append(senders, s)
 	}

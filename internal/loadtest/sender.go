@@ -30,12 +30,13 @@ type sender struct {
 	active atomic.Uint32 // bit i: layer i is active (the server's layers message)
 	keyReq atomic.Bool   // a keyframe was asked for (PLI or FIR)
 	emit   emitFunc
-	offset int // frame to start at, so that publishers do not send identical payloads at once
+	offset int  // frame to start at, so that publishers do not send identical payloads at once
+	burst  bool // send each frame's packets at once instead of pacing them
 	wg     sync.WaitGroup
 }
 
-func newSender(m *Media, audio bool, layers []int, offset int, emit emitFunc) *sender {
-	s := &sender{media: m, audio: audio, layers: layers, emit: emit, offset: offset}
+func newSender(m *Media, audio bool, layers []int, offset int, burst bool, emit emitFunc) *sender {
+	s := &sender{media: m, audio: audio, layers: layers, emit: emit, offset: offset, burst: burst}
 	s.active.Store(0b111)
 	return s
 }
@@ -98,6 +99,12 @@ func (s *sender) runVideo(ctx context.Context) {
 		pkts[l].Header = rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()}
 	}
 	tsStep := uint32(90000 / fps)
+	var pace pacer
+	if !s.burst {
+		for _, l := range s.layers {
+			pace.bitsPerSecond += pacingFactor * float64(s.media.Spec.layerBitrate(l)) * 1000
+		}
+	}
 	i := s.offset
 	for {
 		select {
@@ -119,6 +126,9 @@ func (s *sender) runVideo(ctx context.Context) {
 				frames := s.media.Layers[l].Frames
 				f := frames[i%len(frames)]
 				for j, p := range f.Packets {
+					if !pace.wait(ctx, len(p)) {
+						return
+					}
 					pkt.Marker = j == len(f.Packets)-1
 					pkt.Payload = p
 					s.emit(streamVideo+l, pkt)
@@ -129,4 +139,41 @@ func (s *sender) runVideo(ctx context.Context) {
 		}
 		i++
 	}
+}
+
+// Browsers do not send a frame's packets at once: libwebrtc's pacer sends at 2.5 times the
+// target bit rate, in bursts of 5 ms. Publishers here do the same, so that a keyframe reaches
+// the server as it would from a browser.
+const (
+	pacingFactor = 2.5
+	pacingBurst  = 5 * time.Millisecond
+)
+
+// pacer spaces packets at a fixed bit rate, allowing bursts of pacingBurst. A zero rate does not
+// pace.
+type pacer struct {
+	bitsPerSecond float64
+	next          time.Time
+}
+
+// wait returns when a packet of size bytes may be sent, or false when ctx is done first.
+func (p *pacer) wait(ctx context.Context, size int) bool {
+	if p.bitsPerSecond <= 0 {
+		return ctx.Err() == nil
+	}
+	now := time.Now()
+	if p.next.Before(now) {
+		p.next = now
+	}
+	if d := p.next.Sub(now); d > pacingBurst {
+		t := time.NewTimer(d - pacingBurst)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+	p.next = p.next.Add(time.Duration(float64(size*8) / p.bitsPerSecond * float64(time.Second)))
+	return true
 }

@@ -5,8 +5,6 @@ import (
 	"math"
 	"sort"
 	"time"
-
-	"github.com/pion/interceptor/pkg/cc"
 )
 
 // Layer allocation for one subscriber: which layer of each video track it receives, from the
@@ -30,7 +28,7 @@ const (
 // allocator is the allocation state of one subscriber; it is used only by the peer's allocation
 // goroutine.
 type allocator struct {
-	bwe        cc.BandwidthEstimator // nil: unlimited
+	bwe        estimator // nil: unlimited
 	log        *slog.Logger
 	loggedAt   time.Time
 	backoff    time.Duration
@@ -42,8 +40,20 @@ type allocator struct {
 	overuse    int       // consecutive allocations with the delay detector in overuse
 }
 
-func newAllocator(bwe cc.BandwidthEstimator, log *slog.Logger) *allocator {
-	return &allocator{bwe: bwe, log: log, backoff: probeBackoff}
+// estimator is a subscriber's bandwidth estimate (bwe.go).
+type estimator interface {
+	// targetBitrate is the estimate in bits per second.
+	targetBitrate() int
+	// congestion reports whether delay grows now (overuse) and the recent loss rate.
+	congestion() (overuse bool, loss float64)
+}
+
+func newAllocator(bwe estimator, log *slog.Logger) *allocator {
+	a := &allocator{log: log, backoff: probeBackoff}
+	if bwe != nil {
+		a.bwe = bwe
+	}
+	return a
 }
 
 // allocItem is one video down track being allocated.
@@ -62,15 +72,9 @@ func (a *allocator) estimate() (int, bool) {
 	if a.bwe == nil {
 		return math.MaxInt, false
 	}
-	est := a.bwe.GetTargetBitrate()
-	lossy, overused := false, false
-	if s, ok := a.bwe.(interface{ GetStats() map[string]any }); ok {
-		st := s.GetStats()
-		u, _ := st["usage"].(string)
-		overused = u == "overuse"
-		l, _ := st["averageLoss"].(float64)
-		lossy = l > 0.1
-	}
+	est := a.bwe.targetBitrate()
+	overused, loss := a.bwe.congestion()
+	lossy := loss > 0.1
 	// Loss is congestion at once. Delay (overuse) is too, but only when it lasts two
 	// allocations: a busy machine or a jittery Wi-Fi link produces short false alarms.
 	if overused {

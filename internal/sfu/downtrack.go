@@ -1,10 +1,14 @@
 package sfu
 
 import (
+	"encoding/binary"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -31,6 +35,7 @@ type DownTrack struct {
 	clock  uint32
 	pubExt [maxExtensionID + 1]string // publisher extension ID -> URI
 	onBind func()
+	twcc   *twccSender // the subscriber connection's transport-wide sequence and estimator
 
 	mu          sync.Mutex // guards the following fields
 	blocked     bool       // the subscriber may not receive (moderation, lobby)
@@ -39,6 +44,7 @@ type DownTrack struct {
 	payloadType uint8
 	writer      webrtc.TrackLocalWriter
 	extMap      [maxExtensionID + 1]uint8 // publisher extension ID -> subscriber ID (0: drop)
+	twccID      uint8                     // subscriber's transport-wide sequence number extension ID, 0 if none
 
 	current int // layer being forwarded, noLayer for none
 	target  int // layer wanted; switched to on its next keyframe
@@ -59,6 +65,10 @@ type DownTrack struct {
 	vp8       vp8Munger
 	hdr       rtp.Header                    // the rewritten header, reused for every packet
 	exts      [maxExtensionID]rtp.Extension // its extensions
+	twccSeq   [2]byte                       // its transport-wide sequence number
+
+	// For sender reports (RFC 3550): packets and payload octets sent.
+	packets, octets uint32
 
 	// Retransmission: what was sent, by outgoing sequence number, and scratch space.
 	sent   [cacheSize]sentPacket
@@ -68,9 +78,10 @@ type DownTrack struct {
 
 var _ webrtc.TrackLocal = (*DownTrack)(nil)
 
-func newDownTrack(t *publishedTrack, onBind func()) *DownTrack {
+func newDownTrack(t *publishedTrack, tx *twccSender, onBind func()) *DownTrack {
 	d := &DownTrack{
 		track:   t,
+		twcc:    tx,
 		id:      t.id,
 		kind:    t.kind,
 		codec:   t.codec.RTPCodecCapability,
@@ -103,7 +114,11 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.payloadType = uint8(codec.PayloadType)
 	d.writer = ctx.WriteStream()
 	d.extMap = [maxExtensionID + 1]uint8{}
+	d.twccID = 0
 	for _, sub := range ctx.HeaderExtensions() {
+		if sub.URI == sdp.TransportCCURI && sub.ID >= 1 && sub.ID <= maxExtensionID && d.twcc != nil {
+			d.twccID = uint8(sub.ID)
+		}
 		for pubID, uri := range d.pubExt {
 			if uri != "" && uri == sub.URI && isForwarded(uri) && sub.ID >= 1 && sub.ID <= maxExtensionID {
 				d.extMap[pubID] = uint8(sub.ID)
@@ -139,6 +154,12 @@ func (d *DownTrack) StreamID() string { return d.id }
 
 // Kind returns audio or video.
 func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.kind }
+
+func (d *DownTrack) ssrcNow() uint32 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.ssrc
+}
 
 // setPreference records how the subscriber shows this video track.
 func (d *DownTrack) setPreference(visible bool, w, h int) {
@@ -277,15 +298,36 @@ func (d *DownTrack) writeRTP(p *rtp.Packet, idx int, vp8 *vp8Descriptor, now int
 			pidOffset: d.vp8.pidOffset, tl0Offset: d.vp8.tl0Offset,
 		}
 	}
-	if _, err := d.writer.WriteRTP(d.header(&p.Header, out, ts), payload); err != nil {
+	if _, err := d.writer.WriteRTP(d.header(&p.Header, out, ts, len(payload), now), payload); err != nil {
 		return false, err
 	}
+	d.packets++
+	d.octets += uint32(len(payload))
 	return true, nil
 }
 
+// senderReport returns an RFC 3550 sender report for this track, once it has sent something.
+// The RTP time is the last timestamp sent advanced by the time since, so that the subscriber
+// can line this track up with the others of the same publisher (lip sync).
+func (d *DownTrack) senderReport(now time.Time) (*rtcp.SenderReport, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.bound || !d.started || d.packets == 0 {
+		return nil, false
+	}
+	elapsed := now.UnixNano() - d.lastAt
+	rtpTime := d.lastTS + uint32(float64(elapsed)/1e9*float64(d.clock))
+	return &rtcp.SenderReport{
+		SSRC: d.ssrc, NTPTime: ntpTime(now), RTPTime: rtpTime,
+		PacketCount: d.packets, OctetCount: d.octets,
+	}, true
+}
+
 // header rewrites src for this subscriber into d.hdr: SSRC, payload type, sequence number,
-// timestamp, and the forwarded header extensions under the subscriber's IDs. d.mu must be held.
-func (d *DownTrack) header(src *rtp.Header, seq uint16, ts uint32) *rtp.Header {
+// timestamp, the forwarded header extensions under the subscriber's IDs, and a new
+// transport-wide sequence number, which records the packet (of payloadLen bytes, sent at now)
+// for the bandwidth estimate. d.mu must be held.
+func (d *DownTrack) header(src *rtp.Header, seq uint16, ts uint32, payloadLen int, now int64) *rtp.Header {
 	d.hdr = *src
 	h := &d.hdr
 	h.SSRC = d.ssrc
@@ -304,6 +346,12 @@ func (d *DownTrack) header(src *rtp.Header, seq uint16, ts uint32) *rtp.Header {
 				}
 			}
 		}
+	}
+	if d.twccID != 0 {
+		// Stamp last: the size recorded includes the extension itself.
+		binary.BigEndian.PutUint16(d.twccSeq[:], 0)
+		_ = h.SetExtension(d.twccID, d.twccSeq[:])
+		binary.BigEndian.PutUint16(d.twccSeq[:], d.twcc.stamp(h.MarshalSize()+payloadLen, now))
 	}
 	return h
 }
@@ -332,7 +380,7 @@ func (d *DownTrack) retransmit(outSeq uint16) bool {
 			payload, _, _ = applyVP8Offsets(d.vp8.buf[:], payload, desc, e.pidOffset, e.tl0Offset)
 		}
 	}
-	_, err := d.writer.WriteRTP(d.header(&d.rtxPkt.Header, outSeq, e.ts), payload)
+	_, err := d.writer.WriteRTP(d.header(&d.rtxPkt.Header, outSeq, e.ts, len(payload), time.Now().UnixNano()), payload)
 	return err == nil
 }
 

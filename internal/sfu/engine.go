@@ -7,8 +7,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -29,9 +28,10 @@ type Config struct {
 
 // Engine builds peer connections that share one UDP port and one codec configuration.
 type Engine struct {
-	api     *webrtc.API // publisher connections
-	se      webrtc.SettingEngine
+	pubAPI  *webrtc.API // publisher connections
+	subAPI  *webrtc.API // subscriber connections
 	mux     *ice.MultiUDPMuxDefault
+	rtcp    *rtcpLoop
 	metrics *Metrics
 	log     *slog.Logger
 }
@@ -41,13 +41,12 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	me := &webrtc.MediaEngine{}
-	if err := registerCodecs(me); err != nil {
+	pubME, subME := &webrtc.MediaEngine{}, &webrtc.MediaEngine{}
+	if err := registerCodecs(pubME, true); err != nil {
 		return nil, err
 	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
-		return nil, fmt.Errorf("register interceptors: %w", err)
+	if err := registerCodecs(subME, false); err != nil {
+		return nil, err
 	}
 
 	lf := slogFactory{log: log}
@@ -82,76 +81,50 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	return &Engine{api: api, se: se, mux: mux, metrics: metrics, log: log}, nil
+	// No interceptors: what they do per connection with goroutines and timers is done inline
+	// on the forwarding path and on the engine's one RTCP goroutine (receive.go, rtcp.go,
+	// bwe.go).
+	ir := &interceptor.Registry{}
+	pubAPI := webrtc.NewAPI(webrtc.WithMediaEngine(pubME), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	subAPI := webrtc.NewAPI(webrtc.WithMediaEngine(subME), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
+	return &Engine{pubAPI: pubAPI, subAPI: subAPI, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
 }
 
-// newSubscriberConnection makes a subscriber peer connection with its own bandwidth estimator:
-// send-side estimation (Google congestion control) from the transport-wide congestion control
-// feedback the subscriber returns. Each connection needs its own interceptor registry, hence its
-// own API.
-func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
-	me := &webrtc.MediaEngine{}
-	if err := registerCodecs(me); err != nil {
-		return nil, nil, err
-	}
-	ir := &interceptor.Registry{}
-	// No NACK responder interceptor: subscribers' NACKs are answered from each layer's shared
-	// packet cache (cache.go), one copy per packet instead of one per subscriber.
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, nil, err
-	}
-	estimators := make(chan cc.BandwidthEstimator, 1)
-	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(initialBitrate),
-			gcc.SendSideBWEMinBitrate(100_000),
-			gcc.SendSideBWEMaxBitrate(50_000_000),
-			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-		)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	ccf.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) { estimators <- est })
-	// Interceptors added later wrap the earlier ones: the transport-wide sequence number must be
-	// set before the estimator records the packet.
-	ir.Add(ccf)
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
-		return nil, nil, err
-	}
-	// Ask subscribers for transport-wide feedback (a=rtcp-fb:... transport-cc): without it a
-	// browser sends none and the estimator is blind.
-	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
-	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(e.se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, nil, err
-	}
-	select {
-	case est := <-estimators:
-		return pc, est, nil
-	default:
-		return pc, nil, nil
-	}
+func (e *Engine) newPublisherConnection() (*webrtc.PeerConnection, error) {
+	return e.pubAPI.NewPeerConnection(webrtc.Configuration{})
+}
+
+func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, error) {
+	return e.subAPI.NewPeerConnection(webrtc.Configuration{})
 }
 
 // initialBitrate is a new subscriber's bandwidth estimate before any feedback: enough for a few
 // medium layers; the estimate then follows the link.
 const initialBitrate = 1_500_000
 
+// The bounds of a subscriber's bandwidth estimate.
+const (
+	minBitrate = 100_000
+	maxBitrate = 50_000_000
+)
+
 // Addrs returns the local addresses of the media UDP port.
 func (e *Engine) Addrs() []net.Addr { return e.mux.GetListenAddresses() }
 
-// Close releases the media UDP port. Close rooms first.
-func (e *Engine) Close() error { return e.mux.Close() }
+// Close stops the RTCP work and releases the media UDP port. Close rooms first.
+func (e *Engine) Close() error {
+	e.rtcp.close()
+	return e.mux.Close()
+}
 
 func isLoopbackInterface(name string) bool { return name == "lo" || name == "lo0" }
 
 // registerCodecs offers Opus for audio and VP8 for video: every browser supports both, and
-// forwarding one video codec means every subscriber can decode every publisher.
-func registerCodecs(me *webrtc.MediaEngine) error {
+// forwarding one video codec means every subscriber can decode every publisher. Both
+// connections use transport-wide congestion control: publishers get feedback from the server
+// for their own estimate, and the server estimates each subscriber's downlink from theirs.
+// publisher adds the simulcast header extensions.
+func registerCodecs(me *webrtc.MediaEngine, publisher bool) error {
 	videoFB := []webrtc.RTCPFeedback{
 		{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
 	}
@@ -182,11 +155,22 @@ func registerCodecs(me *webrtc.MediaEngine) error {
 		{"urn:ietf:params:rtp-hdrext:sdes:mid", webrtc.RTPCodecTypeVideo},
 		{"urn:ietf:params:rtp-hdrext:ssrc-audio-level", webrtc.RTPCodecTypeAudio},
 		{"urn:3gpp:video-orientation", webrtc.RTPCodecTypeVideo},
+		{sdp.TransportCCURI, webrtc.RTPCodecTypeAudio},
+		{sdp.TransportCCURI, webrtc.RTPCodecTypeVideo},
 	}
 	for _, x := range exts {
 		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: x.uri}, x.t); err != nil {
 			return fmt.Errorf("register header extension %s: %w", x.uri, err)
 		}
 	}
+	if publisher {
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+			return fmt.Errorf("register simulcast header extensions: %w", err)
+		}
+	}
+	// Ask for transport-wide feedback (a=rtcp-fb:... transport-cc): without it a browser sends
+	// none and the estimator is blind.
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
+	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
 	return nil
 }

@@ -18,14 +18,11 @@ func TestSubscriberOfferAsksForFeedback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	pc, bwe, err := e.newSubscriberConnection()
+	pc, err := e.newSubscriberConnection()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	if bwe == nil {
-		t.Fatal("no bandwidth estimator for the subscriber connection")
-	}
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
 		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 			t.Fatal(err)

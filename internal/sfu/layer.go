@@ -46,6 +46,7 @@ type layer struct {
 	lastRecv      atomic.Int64 // unix nanoseconds
 
 	cache *packetCache // video: the last packets, for retransmissions; nil for audio
+	recv  *recvStream  // reception state for receiver reports and NACKs
 
 	// Rate measurement, owned by the room's tick.
 	rate      atomic.Int64 // bits per second

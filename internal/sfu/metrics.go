@@ -11,6 +11,7 @@ type Metrics struct {
 	KeyframeRequests prometheus.Counter
 	NACKs            prometheus.Counter
 	Retransmissions  prometheus.Counter
+	NACKsSent        prometheus.Counter
 	PeerConnections  prometheus.Gauge
 }
 
@@ -38,12 +39,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Retransmissions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "visio_sfu_retransmitted_packets_total", Help: "Packets sent again from the shared cache in answer to NACKs.",
 		}),
+		NACKsSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_nacks_sent_total", Help: "Packets asked again from publishers (RFC 4585 generic NACK), retries included.",
+		}),
 		PeerConnections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "visio_sfu_peer_connections", Help: "Open WebRTC peer connections (two per participant).",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.PeerConnections)
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections)
 	}
 	return m
 }

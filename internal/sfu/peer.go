@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -61,10 +62,21 @@ type Peer struct {
 	sub     *webrtc.PeerConnection
 	metrics *Metrics
 	log     *slog.Logger
-	wg      sync.WaitGroup // forwarding, RTCP and allocation goroutines
-	alloc   *allocator     // used by the allocation goroutine only
-	kick    chan struct{}  // asks for an allocation now
+	wg      sync.WaitGroup // forwarding and RTCP reading goroutines
+	alloc   *allocator     // used by the engine's RTCP goroutine only
+	kicked  atomic.Bool    // an allocation is due at the next RTCP tick
 	stop    chan struct{}  // closed by Close
+
+	// Transport-level RTCP (receive.go, rtcp.go).
+	feedback *pubFeedback // publisher connection: arrival times for transport-wide feedback
+	twcc     *twccSender  // subscriber connection: send times, feedback and the estimate
+	rtcpSSRC uint32       // sender SSRC of the server's RTCP
+	// Scratch space of the engine's RTCP goroutine.
+	rtcpBuf  []rtcp.Packet
+	trackBuf []*publishedTrack
+	downBuf  []*DownTrack
+	allocBuf []*DownTrack
+	seqBuf   []uint16
 
 	mu           sync.Mutex      // guards the following fields
 	canPublish   map[Source]bool // nil: every source
@@ -103,11 +115,11 @@ type subscription struct {
 // NewPeer creates the peer connections of participant id. Call Start to receive the room's
 // tracks.
 func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
-	pub, err := r.engine.api.NewPeerConnection(webrtc.Configuration{})
+	pub, err := r.engine.newPublisherConnection()
 	if err != nil {
 		return nil, fmt.Errorf("new publisher connection: %w", err)
 	}
-	sub, bwe, err := r.engine.newSubscriberConnection()
+	sub, err := r.engine.newSubscriberConnection()
 	if err != nil {
 		_ = pub.Close()
 		return nil, fmt.Errorf("new subscriber connection: %w", err)
@@ -127,10 +139,12 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		byReceiver:   make(map[*webrtc.RTPReceiver]*publishedTrack),
 		subs:         make(map[string]*subscription),
 		prefs:        make(map[string]preference),
-		alloc:        newAllocator(bwe, r.log.With("participant", id)),
-		kick:         make(chan struct{}, 1),
+		feedback:     newPubFeedback(),
+		twcc:         newTWCCSender(initialBitrate, minBitrate, maxBitrate),
+		rtcpSSRC:     randomSSRC(),
 		stop:         make(chan struct{}),
 	}
+	p.alloc = newAllocator(p.twcc, p.log)
 	r.metrics.PeerConnections.Add(2)
 	pub.OnTrack(p.onTrack)
 	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
@@ -151,41 +165,27 @@ func (p *Peer) Start() error {
 	if err := p.room.addPeer(p); err != nil {
 		return err
 	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		p.allocLoop()
-	}()
+	p.room.engine.rtcp.add(p)
 	return nil
 }
 
-// allocLoop chooses the layers this peer receives, periodically and when asked.
-func (p *Peer) allocLoop() {
-	t := time.NewTicker(allocInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-		case <-p.kick:
-		}
-		p.negMu.Lock()
-		downs := make([]*DownTrack, 0, len(p.subs))
-		for _, s := range p.subs {
-			downs = append(downs, s.down)
-		}
-		p.negMu.Unlock()
-		p.alloc.allocate(downs, time.Now())
+// allocate chooses the layers this peer receives. The engine's RTCP goroutine calls it every
+// allocInterval, and at its next tick after kickAlloc.
+func (p *Peer) allocate(now time.Time) {
+	p.negMu.Lock()
+	downs := p.allocBuf[:0]
+	for _, s := range p.subs {
+		downs = append(downs, s.down)
 	}
+	p.negMu.Unlock()
+	p.alloc.allocate(downs, now)
+	clear(downs)
+	p.allocBuf = downs
 }
 
-func (p *Peer) kickAlloc() {
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
-}
+// kickAlloc asks for an allocation at the next RTCP tick, after a change of subscriptions or of
+// how the client shows them.
+func (p *Peer) kickAlloc() { p.kicked.Store(true) }
 
 // SetSubscription records how the client shows a remote video track: not at all (visible false),
 // or at w x h device pixels. The layer it receives follows.
@@ -440,7 +440,7 @@ func (p *Peer) subscribe(t *publishedTrack) {
 		return
 	}
 	var d *DownTrack
-	d = newDownTrack(t, func() { t.requestKeyframe(d.targetLayer()) })
+	d = newDownTrack(t, p.twcc, func() { t.requestKeyframe(d.targetLayer()) })
 	p.mu.Lock()
 	d.blocked = !p.canSubscribe
 	p.mu.Unlock()
@@ -461,7 +461,7 @@ func (p *Peer) subscribe(t *publishedTrack) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		readSenderRTCP(sender, t, d)
+		readSenderRTCP(sender, t, d, p.twcc)
 	}()
 	p.negotiateLocked()
 }
@@ -486,20 +486,40 @@ func (p *Peer) unsubscribe(t *publishedTrack) {
 	p.negotiateLocked()
 }
 
-// readSenderRTCP reads a subscriber's RTCP for one track (so that the NACK responder and the
-// report interceptors see it) and passes keyframe requests (RFC 4585 PLI, RFC 5104 FIR) on to
-// the publisher.
-func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack, d *DownTrack) {
+// readSenderRTCP reads a subscriber's RTCP for one track: keyframe requests (RFC 4585 PLI,
+// RFC 5104 FIR) go on to the publisher, NACKs are answered from the layer's cache, and
+// transport-wide feedback goes to the connection's bandwidth estimator.
+func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack, d *DownTrack, tx *twccSender) {
 	for {
 		pkts, _, err := sender.ReadRTCP()
 		if err != nil {
 			return
 		}
+		now := time.Now().UnixNano()
+		// A compound packet reaches the reader of every SSRC it names: act only on what is
+		// about this track, and leave transport-wide feedback to the reader of its media SSRC.
+		ssrc := d.ssrcNow()
 		for _, pkt := range pkts {
 			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				t.requestKeyframe(d.targetLayer())
+			case *rtcp.TransportLayerCC:
+				if pkt.MediaSSRC == ssrc {
+					tx.onFeedback(pkt, now)
+				}
+			case *rtcp.PictureLossIndication:
+				if pkt.MediaSSRC == ssrc {
+					t.requestKeyframe(d.targetLayer())
+				}
+			case *rtcp.FullIntraRequest:
+				for _, e := range pkt.FIR {
+					if e.SSRC == ssrc {
+						t.requestKeyframe(d.targetLayer())
+						break
+					}
+				}
 			case *rtcp.TransportLayerNack:
+				if pkt.MediaSSRC != ssrc {
+					continue
+				}
 				for _, pair := range pkt.Nacks {
 					pair.Range(func(seq uint16) bool {
 						t.metrics.NACKs.Inc()
@@ -536,8 +556,12 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		}
 		t.metrics, t.log = p.metrics, p.log
 		t.sendPLI = func(ssrc uint32) {
-			_ = p.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+			_ = p.pub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{SenderSSRC: p.rtcpSSRC, MediaSSRC: ssrc}})
 		}
+		t.sendNACK = func(ssrc uint32, seqs []uint16) {
+			_ = p.pub.WriteRTCP([]rtcp.Packet{nackPacket(p.rtcpSSRC, ssrc, seqs)})
+		}
+		t.feedback = p.feedback
 		t.muted.Store(p.muted[source])
 		t.blocked.Store(p.canPublish != nil && !p.canPublish[source])
 		p.published[t.id] = t
@@ -555,17 +579,24 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 
 	rid := remote.RID()
 	go func() {
-		// Read the publisher's RTCP for this stream so the interceptors see it.
+		// Read the publisher's RTCP for this stream: its sender reports date our receiver
+		// reports (RFC 3550 LSR and DLSR), from which it measures the round trip.
 		defer p.wg.Done()
 		for {
+			var pkts []rtcp.Packet
 			var err error
 			if rid == "" {
-				_, _, err = receiver.ReadRTCP()
+				pkts, _, err = receiver.ReadRTCP()
 			} else {
-				_, _, err = receiver.ReadSimulcastRTCP(rid)
+				pkts, _, err = receiver.ReadSimulcastRTCP(rid)
 			}
 			if err != nil {
 				return
+			}
+			for _, pkt := range pkts {
+				if sr, ok := pkt.(*rtcp.SenderReport); ok && sr.SSRC == l.recv.ssrcNow() {
+					l.recv.onSenderReport(sr, time.Now())
+				}
 			}
 		}
 	}()
@@ -637,6 +668,7 @@ func (p *Peer) Close() {
 	}
 
 	p.room.removePeer(p)
+	p.room.engine.rtcp.remove(p)
 	if err := p.pub.Close(); err != nil {
 		p.log.Debug("close publisher connection", "err", err)
 	}

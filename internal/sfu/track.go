@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -32,7 +33,10 @@ type publishedTrack struct {
 	vp8        bool
 	simulcast  bool
 	extensions []webrtc.RTPHeaderExtensionParameter
-	levelExtID uint8     // RFC 6464 audio level extension ID on the publisher connection, 0 if none
+	levelExtID uint8 // RFC 6464 audio level extension ID on the publisher connection, 0 if none
+	twccExtID  uint8 // transport-wide sequence number extension ID, 0 if none
+	feedback   *pubFeedback
+	sendNACK   func(mediaSSRC uint32, seqs []uint16)
 	tap        *audioTap // the room's audio tap (tap.go); set before forwarding starts
 	sendPLI    func(mediaSSRC uint32)
 	metrics    *Metrics
@@ -63,8 +67,14 @@ func newPublishedTrack(id, owner string, source Source, remote *webrtc.TrackRemo
 	}
 	t.vp8 = strings.EqualFold(t.codec.MimeType, webrtc.MimeTypeVP8)
 	for _, e := range exts {
-		if e.URI == forwardedExtensions[0] && e.ID > 0 && e.ID <= maxExtensionID {
+		if e.ID <= 0 || e.ID > maxExtensionID {
+			continue
+		}
+		switch e.URI {
+		case forwardedExtensions[0]:
 			t.levelExtID = uint8(e.ID)
+		case sdp.TransportCCURI:
+			t.twccExtID = uint8(e.ID)
 		}
 	}
 	t.audible.Store(true)
@@ -83,6 +93,7 @@ func (t *publishedTrack) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
 		return nil, false
 	}
 	l := &layer{idx: idx, rid: remote.RID(), remote: remote}
+	l.recv = newRecvStream(uint32(remote.SSRC()), t.codec.ClockRate, t.kind == videoKind)
 	if t.kind == videoKind {
 		l.cache = &packetCache{}
 	}
@@ -248,6 +259,7 @@ func (t *publishedTrack) forward(l *layer) {
 	var pkt rtp.Packet
 	audio := t.kind == webrtc.RTPCodecTypeAudio
 	var lastErrLog int64
+	var lost []uint16
 	for {
 		n, _, err := l.remote.Read(buf)
 		if err != nil {
@@ -260,7 +272,17 @@ func (t *publishedTrack) forward(l *layer) {
 			t.metrics.ForwardErrors.Inc()
 			continue
 		}
-		now := time.Now().UnixNano()
+		at := time.Now()
+		now := at.UnixNano()
+		if t.twccExtID != 0 && t.feedback != nil {
+			if ext := pkt.Header.GetExtension(t.twccExtID); len(ext) == 2 {
+				t.feedback.record(pkt.SSRC, uint16(ext[0])<<8|uint16(ext[1]), at)
+			}
+		}
+		if lost = l.recv.onPacket(&pkt.Header, at, lost); len(lost) > 0 && t.sendNACK != nil {
+			t.metrics.NACKsSent.Add(float64(len(lost)))
+			t.sendNACK(pkt.SSRC, lost)
+		}
 		if l.cache != nil {
 			l.cache.put(pkt.SequenceNumber, buf[:n])
 		}
@@ -322,6 +344,13 @@ func (t *publishedTrack) forward(l *layer) {
 			t.metrics.ForwardErrors.Add(float64(failed))
 		}
 	}
+}
+
+// layerList returns the track's layers; unused entries are nil.
+func (t *publishedTrack) layerList() [maxLayers]*layer {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.layers
 }
 
 // layerAt returns layer idx, or nil.
