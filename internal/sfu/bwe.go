@@ -3,6 +3,7 @@ package sfu
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/rtcp"
 )
@@ -97,6 +98,11 @@ type twccPacket struct {
 // packets, remembers when each was sent and how big it was, and turns the subscriber's feedback
 // into an estimate.
 type twccSender struct {
+	// connected is set while the connection can deliver: packets written before DTLS is up,
+	// or while ICE is reconnecting, are dropped by pion before the wire and must not count as
+	// lost.
+	connected atomic.Bool
+
 	mu      sync.Mutex
 	next    int64 // unwrapped sequence number of the next packet
 	history [twccHistorySize]twccPacket
@@ -132,6 +138,12 @@ func newTWCCSender(initialBitrate, minBitrate, maxBitrate int) *twccSender {
 	s.loss.bitrate = float64(initialBitrate)
 	return s
 }
+
+// setConnected records whether the connection is connected (webrtc.PeerConnectionStateConnected).
+func (s *twccSender) setConnected(c bool) { s.connected.Store(c) }
+
+// sending reports whether packets sent now reach the wire and should be stamped.
+func (s *twccSender) sending() bool { return s.connected.Load() }
 
 // stamp returns the next transport-wide sequence number and records a packet of size bytes
 // (whole RTP packet including header) sent at now (unix ns). It is safe for concurrent use and

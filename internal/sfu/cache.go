@@ -15,11 +15,16 @@ type packetCache struct {
 	valid [cacheSize]bool
 }
 
-// put stores packet b (the whole RTP packet) under its sequence number. After the first
+// put stores packet b (the whole RTP packet) under its sequence number, unless a packet with
+// that sequence number is already there: it reports false for such a duplicate. After the first
 // cacheSize packets it does not allocate.
-func (c *packetCache) put(seq uint16, b []byte) {
+func (c *packetCache) put(seq uint16, b []byte) bool {
 	i := seq % cacheSize
 	c.mu.Lock()
+	if c.valid[i] && c.seqs[i] == seq {
+		c.mu.Unlock()
+		return false
+	}
 	if cap(c.slots[i]) < len(b) {
 		c.slots[i] = make([]byte, 0, maxRTPPacket)
 	}
@@ -27,6 +32,7 @@ func (c *packetCache) put(seq uint16, b []byte) {
 	c.seqs[i] = seq
 	c.valid[i] = true
 	c.mu.Unlock()
+	return true
 }
 
 // get copies the packet with sequence number seq into dst and returns its length, or false if

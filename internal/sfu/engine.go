@@ -28,7 +28,8 @@ type Config struct {
 
 // Engine builds peer connections that share one UDP port and one codec configuration.
 type Engine struct {
-	pubAPI  *webrtc.API // publisher connections
+	pubME   *webrtc.MediaEngine // publisher connections (copied by each)
+	se      webrtc.SettingEngine
 	subAPI  *webrtc.API // subscriber connections
 	mux     *ice.MultiUDPMuxDefault
 	rtcp    *rtcpLoop
@@ -81,17 +82,20 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 
-	// No interceptors: what they do per connection with goroutines and timers is done inline
-	// on the forwarding path and on the engine's one RTCP goroutine (receive.go, rtcp.go,
-	// bwe.go).
-	ir := &interceptor.Registry{}
-	pubAPI := webrtc.NewAPI(webrtc.WithMediaEngine(pubME), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	subAPI := webrtc.NewAPI(webrtc.WithMediaEngine(subME), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
-	return &Engine{pubAPI: pubAPI, subAPI: subAPI, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
+	// None of pion's interceptors: what they do per connection with goroutines and timers is
+	// done inline on the forwarding path and on the engine's one RTCP goroutine (receive.go,
+	// rtcp.go, bwe.go). Publisher connections have one interceptor of our own, which records
+	// arrival times as pion reads packets.
+	subAPI := webrtc.NewAPI(webrtc.WithMediaEngine(subME), webrtc.WithInterceptorRegistry(&interceptor.Registry{}), webrtc.WithSettingEngine(se))
+	return &Engine{pubME: pubME, se: se, subAPI: subAPI, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
 }
 
-func (e *Engine) newPublisherConnection() (*webrtc.PeerConnection, error) {
-	return e.pubAPI.NewPeerConnection(webrtc.Configuration{})
+// newPublisherConnection makes a publisher connection whose arrivals fb records.
+func (e *Engine) newPublisherConnection(fb *pubFeedback) (*webrtc.PeerConnection, error) {
+	ir := &interceptor.Registry{}
+	ir.Add(fb)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(e.pubME), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(e.se))
+	return api.NewPeerConnection(webrtc.Configuration{})
 }
 
 func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, error) {

@@ -115,7 +115,8 @@ type subscription struct {
 // NewPeer creates the peer connections of participant id. Call Start to receive the room's
 // tracks.
 func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
-	pub, err := r.engine.newPublisherConnection()
+	feedback := newPubFeedback()
+	pub, err := r.engine.newPublisherConnection(feedback)
 	if err != nil {
 		return nil, fmt.Errorf("new publisher connection: %w", err)
 	}
@@ -139,7 +140,7 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		byReceiver:   make(map[*webrtc.RTPReceiver]*publishedTrack),
 		subs:         make(map[string]*subscription),
 		prefs:        make(map[string]preference),
-		feedback:     newPubFeedback(),
+		feedback:     feedback,
 		twcc:         newTWCCSender(initialBitrate, minBitrate, maxBitrate),
 		rtcpSSRC:     randomSSRC(),
 		stop:         make(chan struct{}),
@@ -152,6 +153,7 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 	})
 	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection", "state", s.String())
+		p.twcc.setConnected(s == webrtc.PeerConnectionStateConnected)
 		if s == webrtc.PeerConnectionStateFailed {
 			p.RestartICE()
 		}
@@ -561,7 +563,6 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		t.sendNACK = func(ssrc uint32, seqs []uint16) {
 			_ = p.pub.WriteRTCP([]rtcp.Packet{nackPacket(p.rtcpSSRC, ssrc, seqs)})
 		}
-		t.feedback = p.feedback
 		t.muted.Store(p.muted[source])
 		t.blocked.Store(p.canPublish != nil && !p.canPublish[source])
 		p.published[t.id] = t

@@ -148,3 +148,23 @@ func TestNTPTime(t *testing.T) {
 		t.Errorf("ntpTime = %#x, want %#x", got, want)
 	}
 }
+
+// TestCacheDropsDuplicates: a packet received again (a browser probing its uplink resends recent
+// packets over RTX) is refused by the layer's cache, so that forwarding skips it: subscribers
+// would drop it as an SRTP replay after counting it against their bandwidth estimate.
+func TestCacheDropsDuplicates(t *testing.T) {
+	var c packetCache
+	if !c.put(7, []byte{1, 2, 3}) {
+		t.Fatal("first packet refused")
+	}
+	if c.put(7, []byte{1, 2, 3}) {
+		t.Error("duplicate accepted")
+	}
+	if !c.put(7+cacheSize, []byte{4}) {
+		t.Error("a later packet in the same slot refused")
+	}
+	buf := make([]byte, 10)
+	if n, ok := c.get(7+cacheSize, buf); !ok || n != 1 {
+		t.Errorf("get = %d, %v", n, ok)
+	}
+}

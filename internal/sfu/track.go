@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -70,11 +69,8 @@ func newPublishedTrack(id, owner string, source Source, remote *webrtc.TrackRemo
 		if e.ID <= 0 || e.ID > maxExtensionID {
 			continue
 		}
-		switch e.URI {
-		case forwardedExtensions[0]:
+		if e.URI == forwardedExtensions[0] {
 			t.levelExtID = uint8(e.ID)
-		case sdp.TransportCCURI:
-			t.twccExtID = uint8(e.ID)
 		}
 	}
 	t.audible.Store(true)
@@ -274,17 +270,16 @@ func (t *publishedTrack) forward(l *layer) {
 		}
 		at := time.Now()
 		now := at.UnixNano()
-		if t.twccExtID != 0 && t.feedback != nil {
-			if ext := pkt.Header.GetExtension(t.twccExtID); len(ext) == 2 {
-				t.feedback.record(pkt.SSRC, uint16(ext[0])<<8|uint16(ext[1]), at)
-			}
-		}
 		if lost = l.recv.onPacket(&pkt.Header, at, lost); len(lost) > 0 && t.sendNACK != nil {
 			t.metrics.NACKsSent.Add(float64(len(lost)))
 			t.sendNACK(pkt.SSRC, lost)
 		}
-		if l.cache != nil {
-			l.cache.put(pkt.SequenceNumber, buf[:n])
+		if l.cache != nil && !l.cache.put(pkt.SequenceNumber, buf[:n]) {
+			// A packet already received: a browser probing its uplink resends recent packets
+			// (RTX payload padding). Forwarded again, it would reach subscribers with a sequence
+			// number they have, and be dropped as an SRTP replay after counting against their
+			// bandwidth estimate.
+			continue
 		}
 		l.bytes.Add(uint64(n))
 		l.lastRecv.Store(now)
