@@ -162,7 +162,8 @@ func BenchmarkDownTrackWrite(b *testing.B) {
 	}
 }
 
-// BenchmarkFanOut forwards one packet to 50 subscribers, as publishedTrack.forward does.
+// BenchmarkFanOut forwards one packet to 50 subscribers on one goroutine: the per-subscriber
+// cost (publishedTrack.forward shares that many between two goroutines, see TestFanOutSplit).
 func BenchmarkFanOut(b *testing.B) {
 	t := testTrack()
 	t.metrics = NewMetrics(nil)
@@ -229,5 +230,39 @@ func BenchmarkCachePut(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		c.put(uint16(i), pkt)
+	}
+}
+
+// TestFanOutSplit: with many subscribers, one packet's sends are shared by two goroutines; every
+// subscriber still gets every packet once, in order.
+func TestFanOutSplit(t *testing.T) {
+	tr := testTrack()
+	var bindings []*fakeBinding
+	var downs []*DownTrack
+	for i := 0; i < fanOutSplit+11; i++ {
+		b := &fakeBinding{keep: true}
+		d := newDownTrack(tr, nil, nil)
+		if _, err := d.Bind(b); err != nil {
+			t.Fatal(err)
+		}
+		bindings, downs = append(bindings, b), append(downs, d)
+	}
+	f := startFanOut()
+	defer f.stop()
+	for seq := uint16(100); seq < 110; seq++ {
+		r := f.writeSplit(downs, packet(seq), 0, &vp8Descriptor{}, int64(seq))
+		if r.sent != len(downs) || r.failed != 0 {
+			t.Fatalf("packet %d: sent %d, failed %d; want %d, 0", seq, r.sent, r.failed, len(downs))
+		}
+	}
+	for i, b := range bindings {
+		if len(b.written) != 10 {
+			t.Fatalf("subscriber %d got %d packets, want 10", i, len(b.written))
+		}
+		for k := 1; k < len(b.written); k++ {
+			if b.written[k].SequenceNumber != b.written[k-1].SequenceNumber+1 {
+				t.Fatalf("subscriber %d: sequence %d after %d", i, b.written[k].SequenceNumber, b.written[k-1].SequenceNumber)
+			}
+		}
 	}
 }

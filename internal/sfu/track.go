@@ -256,6 +256,7 @@ func (t *publishedTrack) forward(l *layer) {
 	audio := t.kind == webrtc.RTPCodecTypeAudio
 	var lastErrLog int64
 	var lost []uint16
+	var fan *fanOut // the second forwarding goroutine, for many subscribers
 	for {
 		n, _, err := l.remote.Read(buf)
 		if err != nil {
@@ -313,32 +314,115 @@ func (t *publishedTrack) forward(l *layer) {
 			continue
 		}
 		skip := t.muted.Load() || t.blocked.Load() || len(pkt.Payload) == 0 || (audio && !t.audible.Load())
-		var sent, failed int
-		for _, d := range *downs {
-			if skip {
-				d.drop(l.idx)
-				continue
+		list := *downs
+		var res fanResult
+		if !skip && len(list) >= fanOutSplit {
+			// Many subscribers: a second goroutine writes to the second half meanwhile, so
+			// that the last subscriber does not wait for all the others' sends.
+			if fan == nil {
+				fan = startFanOut()
+				defer fan.stop()
 			}
-			ok, err := d.writeRTP(&pkt, l.idx, &vp8, now)
-			switch {
-			case err != nil:
-				failed++
-				if now-lastErrLog > int64(10*time.Second) {
-					lastErrLog = now
-					t.log.Warn("forwarding to a subscriber failed (logged once per 10 s per track)", "track", t.id, "err", err)
+			res = fan.writeSplit(list, &pkt, l.idx, &vp8, now)
+		} else {
+			for _, d := range list {
+				if skip {
+					d.drop(l.idx)
 				}
-			case ok:
-				sent++
+			}
+			if !skip {
+				res = writeAll(list, &pkt, l.idx, &vp8, now)
 			}
 		}
-		if sent > 0 {
-			t.metrics.ForwardedPackets.Add(float64(sent))
-			t.metrics.ForwardedBytes.Add(float64(sent * n))
+		if res.err != nil && now-lastErrLog > int64(10*time.Second) {
+			lastErrLog = now
+			t.log.Warn("forwarding to a subscriber failed (logged once per 10 s per track)", "track", t.id, "err", res.err)
 		}
-		if failed > 0 {
-			t.metrics.ForwardErrors.Add(float64(failed))
+		if res.sent > 0 {
+			t.metrics.ForwardedPackets.Add(float64(res.sent))
+			t.metrics.ForwardedBytes.Add(float64(res.sent * n))
+		}
+		if res.failed > 0 {
+			t.metrics.ForwardErrors.Add(float64(res.failed))
 		}
 	}
+}
+
+// fanOutSplit is the number of subscribers from which one packet's sends are shared by two
+// goroutines. Below it one goroutine is cheaper: waking a second costs more than it saves.
+const fanOutSplit = 48
+
+// fanResult counts the outcome of writing one packet to a list of down tracks.
+type fanResult struct {
+	sent, failed int
+	err          error // one of the errors, for the log
+}
+
+func (r *fanResult) add(o fanResult) {
+	r.sent += o.sent
+	r.failed += o.failed
+	if r.err == nil {
+		r.err = o.err
+	}
+}
+
+// writeAll writes one packet of layer idx to each down track of downs.
+func writeAll(downs []*DownTrack, pkt *rtp.Packet, idx int, vp8 *vp8Descriptor, now int64) (r fanResult) {
+	for _, d := range downs {
+		ok, err := d.writeRTP(pkt, idx, vp8, now)
+		switch {
+		case err != nil:
+			r.failed++
+			r.err = err
+		case ok:
+			r.sent++
+		}
+	}
+	return r
+}
+
+// fanWork is one packet for the fan-out goroutine; the packet is only read, and the sender waits
+// for the result before reusing it.
+type fanWork struct {
+	downs []*DownTrack
+	pkt   *rtp.Packet
+	idx   int
+	vp8   *vp8Descriptor
+	now   int64
+}
+
+// fanOut is a layer's second forwarding goroutine, started when the layer first has
+// fanOutSplit subscribers and stopped with the layer.
+type fanOut struct {
+	work chan fanWork
+	done chan fanResult
+	exit chan struct{}
+}
+
+func startFanOut() *fanOut {
+	f := &fanOut{work: make(chan fanWork), done: make(chan fanResult), exit: make(chan struct{})}
+	go func() {
+		defer close(f.exit)
+		for w := range f.work {
+			f.done <- writeAll(w.downs, w.pkt, w.idx, w.vp8, w.now)
+		}
+	}()
+	return f
+}
+
+// writeSplit writes one packet to downs: the first half on the calling goroutine, the second
+// half on the fan-out goroutine meanwhile. It returns when both are done.
+func (f *fanOut) writeSplit(downs []*DownTrack, pkt *rtp.Packet, idx int, vp8 *vp8Descriptor, now int64) fanResult {
+	half := len(downs) / 2
+	f.work <- fanWork{downs: downs[half:], pkt: pkt, idx: idx, vp8: vp8, now: now}
+	r := writeAll(downs[:half], pkt, idx, vp8, now)
+	r.add(<-f.done)
+	return r
+}
+
+func (f *fanOut) stop() {
+	close(f.work)
+	<-f.exit
 }
 
 // layerList returns the track's layers; unused entries are nil.
