@@ -168,3 +168,43 @@ func TestCacheDropsDuplicates(t *testing.T) {
 		t.Errorf("get = %d, %v", n, ok)
 	}
 }
+
+type rtcpRecorder struct{ batches [][]rtcp.Packet }
+
+func (r *rtcpRecorder) WriteRTCP(p []rtcp.Packet) error {
+	r.batches = append(r.batches, p)
+	return nil
+}
+
+// TestWriteRTCPBounded: the server's RTCP goes in compound packets of at most maxRTCPSize bytes,
+// in order, none lost.
+func TestWriteRTCPBounded(t *testing.T) {
+	var pkts []rtcp.Packet
+	for i := 0; i < 100; i++ {
+		pkts = append(pkts, nackPacket(1, uint32(i), []uint16{uint16(i)}))
+	}
+	pkts = append(pkts, &rtcp.ReceiverReport{SSRC: 1, Reports: make([]rtcp.ReceptionReport, 31)})
+	var r rtcpRecorder
+	if err := writeRTCP(&r, pkts); err != nil {
+		t.Fatal(err)
+	}
+	var got []rtcp.Packet
+	for _, b := range r.batches {
+		size := 0
+		for _, p := range b {
+			size += p.MarshalSize()
+		}
+		if size > maxRTCPSize {
+			t.Errorf("a compound packet of %d bytes", size)
+		}
+		got = append(got, b...)
+	}
+	if len(got) != len(pkts) {
+		t.Fatalf("%d packets sent, want %d", len(got), len(pkts))
+	}
+	for i := range got {
+		if got[i] != pkts[i] {
+			t.Fatalf("packet %d out of order", i)
+		}
+	}
+}

@@ -127,10 +127,8 @@ func (p *Peer) rtcpTick(now time.Time, reports bool) {
 	}
 	clear(tracks)
 	p.trackBuf = tracks
-	if len(pkts) > 0 {
-		if err := p.pub.WriteRTCP(pkts); err != nil {
-			p.log.Debug("send RTCP to publisher", "err", err)
-		}
+	if err := writeRTCP(p.pub, pkts); err != nil {
+		p.log.Debug("send RTCP to publisher", "err", err)
 	}
 	clear(pkts)
 	pkts = pkts[:0]
@@ -152,13 +150,38 @@ func (p *Peer) rtcpTick(now time.Time, reports bool) {
 	}
 	clear(downs)
 	p.downBuf = downs
-	if len(pkts) > 0 {
-		if err := p.sub.WriteRTCP(pkts); err != nil {
-			p.log.Debug("send RTCP to subscriber", "err", err)
-		}
+	if err := writeRTCP(p.sub, pkts); err != nil {
+		p.log.Debug("send RTCP to subscriber", "err", err)
 	}
 	clear(pkts)
 	p.rtcpBuf = pkts[:0]
+}
+
+// maxRTCPSize bounds one compound RTCP packet, so that it is never fragmented on the way: a
+// publisher's transport-wide feedback after a large keyframe, NACKs and a report each fit, and
+// are grouped up to this size.
+const maxRTCPSize = 1200
+
+// writeRTCP sends pkts on pc in compound packets of at most maxRTCPSize bytes (a single larger
+// packet goes alone).
+func writeRTCP(pc interface{ WriteRTCP([]rtcp.Packet) error }, pkts []rtcp.Packet) error {
+	var firstErr error
+	for len(pkts) > 0 {
+		n, size := 0, 0
+		for n < len(pkts) {
+			sz := pkts[n].MarshalSize()
+			if n > 0 && size+sz > maxRTCPSize {
+				break
+			}
+			size += sz
+			n++
+		}
+		if err := pc.WriteRTCP(pkts[:n]); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		pkts = pkts[n:]
+	}
+	return firstErr
 }
 
 // ntpTime converts t to the 64-bit NTP format of sender reports (RFC 3550 section 4).
