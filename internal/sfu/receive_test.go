@@ -208,3 +208,17 @@ func TestWriteRTCPBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestRTCPLoopClosesWhenIdle: with no peers the engine's RTCP goroutine sleeps (every app test
+// then wakes it by adding peers); it still ends on close.
+func TestRTCPLoopClosesWhenIdle(t *testing.T) {
+	l := newRTCPLoop()
+	time.Sleep(3 * rtcpTick) // a tick finds no peers and the loop goes to sleep
+	done := make(chan struct{})
+	go func() { l.close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the RTCP goroutine did not end")
+	}
+}

@@ -24,10 +24,11 @@ const (
 	allocTicks = int(allocInterval / rtcpTick)
 )
 
-// rtcpLoop is the engine's RTCP goroutine.
+// rtcpLoop is the engine's RTCP goroutine. It sleeps while there are no peers.
 type rtcpLoop struct {
-	stop chan struct{}
-	done chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+	added chan struct{} // a peer was added (buffered: wakes the sleeping loop)
 
 	mu    sync.Mutex // guards peers and next
 	peers map[*Peer]int
@@ -35,7 +36,7 @@ type rtcpLoop struct {
 }
 
 func newRTCPLoop() *rtcpLoop {
-	l := &rtcpLoop{stop: make(chan struct{}), done: make(chan struct{}), peers: map[*Peer]int{}}
+	l := &rtcpLoop{stop: make(chan struct{}), done: make(chan struct{}), added: make(chan struct{}, 1), peers: map[*Peer]int{}}
 	go l.run()
 	return l
 }
@@ -45,6 +46,10 @@ func (l *rtcpLoop) add(p *Peer) {
 	l.peers[p] = l.next % reportTicks
 	l.next++
 	l.mu.Unlock()
+	select {
+	case l.added <- struct{}{}:
+	default:
+	}
 }
 
 func (l *rtcpLoop) remove(p *Peer) {
@@ -77,7 +82,19 @@ func (l *rtcpLoop) run() {
 			for p, slot := range l.peers {
 				list = append(list, due{p, n%reportTicks == slot, n%allocTicks == slot%allocTicks})
 			}
+			idle := len(l.peers) == 0
 			l.mu.Unlock()
+			if idle {
+				// Nothing to do until a peer joins: an idle server does not wake up.
+				t.Stop()
+				select {
+				case <-l.stop:
+					return
+				case <-l.added:
+				}
+				t.Reset(rtcpTick)
+				continue
+			}
 			for _, d := range list {
 				d.p.rtcpTick(now, d.reports)
 				if d.p.kicked.Swap(false) || d.alloc {
