@@ -49,11 +49,7 @@ type estimator interface {
 }
 
 func newAllocator(bwe estimator, log *slog.Logger) *allocator {
-	a := &allocator{log: log, backoff: probeBackoff}
-	if bwe != nil {
-		a.bwe = bwe
-	}
-	return a
+	return &allocator{bwe: bwe, log: log, backoff: probeBackoff}
 }
 
 // allocItem is one video down track being allocated.

@@ -349,7 +349,6 @@ func (d *DownTrack) header(src *rtp.Header, seq uint16, ts uint32, payloadLen in
 	}
 	if d.twccID != 0 && d.twcc.sending() {
 		// Stamp last: the size recorded includes the extension itself.
-		binary.BigEndian.PutUint16(d.twccSeq[:], 0)
 		_ = h.SetExtension(d.twccID, d.twccSeq[:])
 		binary.BigEndian.PutUint16(d.twccSeq[:], d.twcc.stamp(h.MarshalSize()+payloadLen, now))
 	}

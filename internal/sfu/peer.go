@@ -65,7 +65,6 @@ type Peer struct {
 	wg      sync.WaitGroup // forwarding and RTCP reading goroutines
 	alloc   *allocator     // used by the engine's RTCP goroutine only
 	kicked  atomic.Bool    // an allocation is due at the next RTCP tick
-	stop    chan struct{}  // closed by Close
 
 	// Transport-level RTCP (receive.go, rtcp.go).
 	feedback *pubFeedback // publisher connection: arrival times for transport-wide feedback
@@ -143,7 +142,6 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		feedback:     feedback,
 		twcc:         newTWCCSender(initialBitrate, minBitrate, maxBitrate),
 		rtcpSSRC:     randomSSRC(),
-		stop:         make(chan struct{}),
 	}
 	p.alloc = newAllocator(p.twcc, p.log)
 	r.metrics.PeerConnections.Add(2)
@@ -595,7 +593,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 				return
 			}
 			for _, pkt := range pkts {
-				if sr, ok := pkt.(*rtcp.SenderReport); ok && sr.SSRC == l.recv.ssrcNow() {
+				if sr, ok := pkt.(*rtcp.SenderReport); ok && sr.SSRC == l.recv.ssrc {
 					l.recv.onSenderReport(sr, time.Now())
 				}
 			}
@@ -657,7 +655,6 @@ func (p *Peer) Close() {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	close(p.stop)
 
 	p.negMu.Lock()
 	p.subClosed = true

@@ -106,11 +106,11 @@ func (f *pubFeedback) feedback() []rtcp.Packet {
 
 // recvStream is the reception state of one layer (one SSRC) for receiver reports and NACKs.
 type recvStream struct {
+	ssrc  uint32  // the layer's SSRC (retransmissions are restored to it)
 	clock float64 // RTP clock rate, Hz
 	nack  bool    // ask for lost packets (video)
 
 	mu       sync.Mutex // guards the following fields
-	ssrc     uint32
 	started  bool
 	baseSeq  uint16
 	maxSeq   uint16
@@ -150,7 +150,6 @@ func (s *recvStream) onPacket(h *rtp.Header, now time.Time, lost []uint16) []uin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seq := h.SequenceNumber
-	s.ssrc = h.SSRC
 	if !s.started {
 		s.started = true
 		s.baseSeq, s.maxSeq = seq, seq
@@ -240,12 +239,6 @@ func (s *recvStream) retry(now time.Time, out []uint16) []uint16 {
 	}
 	s.nMissing = n
 	return out
-}
-
-func (s *recvStream) ssrcNow() uint32 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ssrc
 }
 
 // onSenderReport records the publisher's sender report for this stream.

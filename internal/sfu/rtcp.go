@@ -125,9 +125,10 @@ func (p *Peer) rtcpTick(now time.Time, reports bool) {
 				continue
 			}
 			if l.recv.nack {
-				if seqs := l.recv.retry(now, p.seqBuf[:0]); len(seqs) > 0 {
-					p.metrics.NACKsSent.Add(float64(len(seqs)))
-					pkts = append(pkts, nackPacket(p.rtcpSSRC, l.recv.ssrc, seqs))
+				p.seqBuf = l.recv.retry(now, p.seqBuf[:0])
+				if len(p.seqBuf) > 0 {
+					p.metrics.NACKsSent.Add(float64(len(p.seqBuf)))
+					pkts = append(pkts, nackPacket(p.rtcpSSRC, l.recv.ssrc, p.seqBuf))
 				}
 			}
 			if !reports {
