@@ -21,6 +21,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
+
+	"visio/internal/udpsock"
 )
 
 // The floor: a bare relay that does only what any SFU must do per packet. It runs as a child
@@ -99,7 +101,12 @@ func RelayMain(stdin io.Reader, stdout io.Writer) error {
 	for _, r := range setup.Routes {
 		routes[r.SSRC] = r.Out
 	}
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return err
+	}
+	// The server's own socket reads and sends: the floor must not pay a cost the server avoids.
+	conn, err := udpsock.Wrap(udp)
 	if err != nil {
 		return err
 	}
@@ -114,7 +121,7 @@ func RelayMain(stdin io.Reader, stdout io.Writer) error {
 	enc := make([]byte, 1500)
 	var hdr, ehdr rtp.Header
 	for {
-		n, _, err := conn.ReadFromUDPAddrPort(buf)
+		n, _, err := conn.ReadFromAddrPort(buf)
 		if err != nil {
 			break
 		}
@@ -132,7 +139,7 @@ func RelayMain(stdin io.Reader, stdout io.Writer) error {
 				failed++
 				continue
 			}
-			if _, err := conn.WriteToUDPAddrPort(e, s.addr); err != nil {
+			if _, err := conn.WriteToAddrPort(e, s.addr); err != nil {
 				failed++
 				continue
 			}
