@@ -2,13 +2,19 @@ package sfu
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/packetio"
+	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
+
+	"visio/internal/udpsock"
 )
 
 // Config is the media configuration.
@@ -29,8 +35,8 @@ type Config struct {
 // Engine builds peer connections that share one UDP port and one codec configuration.
 type Engine struct {
 	pubME   *webrtc.MediaEngine // publisher connections (copied by each)
+	subME   *webrtc.MediaEngine // subscriber connections (copied by each)
 	se      webrtc.SettingEngine
-	subAPI  *webrtc.API // subscriber connections
 	mux     *ice.MultiUDPMuxDefault
 	rtcp    *rtcpLoop
 	metrics *Metrics
@@ -51,7 +57,12 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 	}
 
 	lf := slogFactory{log: log}
+	stdNet, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
 	opts := []ice.UDPMuxFromPortOption{
+		ice.UDPMuxFromPortWithNet(mediaNet{stdNet}),
 		ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4, ice.NetworkTypeUDP6),
 		ice.UDPMuxFromPortWithLogger(lf.NewLogger("udpmux")),
 	}
@@ -82,24 +93,38 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 
-	// None of pion's interceptors: what they do per connection with goroutines and timers is
-	// done inline on the forwarding path and on the engine's one RTCP goroutine (receive.go,
-	// rtcp.go, bwe.go). Publisher connections have one interceptor of our own, which records
-	// arrival times as pion reads packets.
-	subAPI := webrtc.NewAPI(webrtc.WithMediaEngine(subME), webrtc.WithInterceptorRegistry(&interceptor.Registry{}), webrtc.WithSettingEngine(se))
-	return &Engine{pubME: pubME, se: se, subAPI: subAPI, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
+	return &Engine{pubME: pubME, subME: subME, se: se, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
 }
 
-// newPublisherConnection makes a publisher connection whose arrivals fb records.
-func (e *Engine) newPublisherConnection(fb *pubFeedback) (*webrtc.PeerConnection, error) {
-	ir := &interceptor.Registry{}
-	ir.Add(fb)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(e.pubME), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(e.se))
+// mediaNet is the operating system's network, with the media sockets sending through udpsock.
+type mediaNet struct{ *stdnet.Net }
+
+// ListenUDP opens a media socket.
+func (n mediaNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, error) {
+	c, err := net.ListenUDP(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := udpsock.Wrap(c)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// bufferFactory makes the buffer pion's SRTP session writes one SSRC's decrypted packets to.
+type bufferFactory = func(kind packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser
+
+// newConnection makes a peer connection whose decrypted packets go to the buffers buffers makes
+// (streams.go). None of pion's interceptors: what they do per connection with goroutines and
+// timers is done there, on the forwarding path and on the engine's one RTCP goroutine
+// (receive.go, rtcp.go, bwe.go).
+func (e *Engine) newConnection(me *webrtc.MediaEngine, buffers bufferFactory) (*webrtc.PeerConnection, error) {
+	se := e.se
+	se.BufferFactory = buffers
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(&interceptor.Registry{}), webrtc.WithSettingEngine(se))
 	return api.NewPeerConnection(webrtc.Configuration{})
-}
-
-func (e *Engine) newSubscriberConnection() (*webrtc.PeerConnection, error) {
-	return e.subAPI.NewPeerConnection(webrtc.Configuration{})
 }
 
 // initialBitrate is a new subscriber's bandwidth estimate before any feedback: enough for a few

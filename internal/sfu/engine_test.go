@@ -18,7 +18,7 @@ func TestSubscriberOfferAsksForFeedback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	pc, err := e.newSubscriberConnection()
+	pc, err := e.newConnection(e.subME, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

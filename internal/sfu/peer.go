@@ -70,6 +70,7 @@ type Peer struct {
 	feedback *pubFeedback // publisher connection: arrival times for transport-wide feedback
 	twcc     *twccSender  // subscriber connection: send times, feedback and the estimate
 	rtcpSSRC uint32       // sender SSRC of the server's RTCP
+	routes   routes       // SSRCs to down tracks and layers, for incoming RTCP (streams.go)
 	// Scratch space of the engine's RTCP goroutine.
 	rtcpBuf  []rtcp.Packet
 	trackBuf []*publishedTrack
@@ -114,22 +115,10 @@ type subscription struct {
 // NewPeer creates the peer connections of participant id. Call Start to receive the room's
 // tracks.
 func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
-	feedback := newPubFeedback()
-	pub, err := r.engine.newPublisherConnection(feedback)
-	if err != nil {
-		return nil, fmt.Errorf("new publisher connection: %w", err)
-	}
-	sub, err := r.engine.newSubscriberConnection()
-	if err != nil {
-		_ = pub.Close()
-		return nil, fmt.Errorf("new subscriber connection: %w", err)
-	}
 	p := &Peer{
 		id:           id,
 		room:         r,
 		handler:      h,
-		pub:          pub,
-		sub:          sub,
 		metrics:      r.metrics,
 		log:          r.log.With("participant", id),
 		declared:     make(map[string]DeclaredTrack),
@@ -139,17 +128,26 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		byReceiver:   make(map[*webrtc.RTPReceiver]*publishedTrack),
 		subs:         make(map[string]*subscription),
 		prefs:        make(map[string]preference),
-		feedback:     feedback,
+		feedback:     newPubFeedback(),
 		twcc:         newTWCCSender(initialBitrate, minBitrate, maxBitrate),
 		rtcpSSRC:     randomSSRC(),
+		routes:       routes{downs: make(map[uint32]*DownTrack), layers: make(map[uint32]*layer)},
+	}
+	var err error
+	if p.pub, err = r.engine.newConnection(r.engine.pubME, p.publisherBuffers); err != nil {
+		return nil, fmt.Errorf("new publisher connection: %w", err)
+	}
+	if p.sub, err = r.engine.newConnection(r.engine.subME, p.subscriberBuffers); err != nil {
+		_ = p.pub.Close()
+		return nil, fmt.Errorf("new subscriber connection: %w", err)
 	}
 	p.alloc = newAllocator(p.twcc, p.log)
 	r.metrics.PeerConnections.Add(2)
-	pub.OnTrack(p.onTrack)
-	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+	p.pub.OnTrack(p.onTrack)
+	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection", "state", s.String())
 	})
-	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+	p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection", "state", s.String())
 		p.twcc.setConnected(s == webrtc.PeerConnectionStateConnected)
 		if s == webrtc.PeerConnectionStateFailed {
@@ -229,6 +227,11 @@ func (p *Peer) HandleOffer(ctx context.Context, sdp string, tracks []DeclaredTra
 
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
+	}
+	for _, tr := range p.pub.GetTransceivers() {
+		if r := tr.Receiver(); r != nil {
+			p.feedback.setExtensions(r.GetParameters().HeaderExtensions)
+		}
 	}
 	answer, err := p.pub.CreateAnswer(nil)
 	if err != nil {
@@ -457,12 +460,10 @@ func (p *Peer) subscribe(t *publishedTrack) {
 		return
 	}
 	p.subs[t.id] = &subscription{track: t, down: d, sender: sender}
+	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+		p.routeDown(uint32(enc[0].SSRC), d)
+	}
 	p.kickAlloc()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		readSenderRTCP(sender, t, d, p.twcc)
-	}()
 	p.negotiateLocked()
 }
 
@@ -477,6 +478,9 @@ func (p *Peer) unsubscribe(t *publishedTrack) {
 	delete(p.subs, t.id)
 	delete(p.prefs, t.id)
 	t.removeDown(s.down)
+	if enc := s.sender.GetParameters().Encodings; len(enc) > 0 {
+		p.routeDown(uint32(enc[0].SSRC), nil)
+	}
 	if p.subClosed {
 		return
 	}
@@ -484,54 +488,6 @@ func (p *Peer) unsubscribe(t *publishedTrack) {
 		p.log.Debug("remove down track", "track", t.id, "err", err)
 	}
 	p.negotiateLocked()
-}
-
-// readSenderRTCP reads a subscriber's RTCP for one track: keyframe requests (RFC 4585 PLI,
-// RFC 5104 FIR) go on to the publisher, NACKs are answered from the layer's cache, and
-// transport-wide feedback goes to the connection's bandwidth estimator.
-func readSenderRTCP(sender *webrtc.RTPSender, t *publishedTrack, d *DownTrack, tx *twccSender) {
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		now := time.Now().UnixNano()
-		// A compound packet reaches the reader of every SSRC it names: act only on what is
-		// about this track, and leave transport-wide feedback to the reader of its media SSRC.
-		ssrc := d.ssrcNow()
-		for _, pkt := range pkts {
-			switch pkt := pkt.(type) {
-			case *rtcp.TransportLayerCC:
-				if pkt.MediaSSRC == ssrc {
-					tx.onFeedback(pkt, now)
-				}
-			case *rtcp.PictureLossIndication:
-				if pkt.MediaSSRC == ssrc {
-					t.requestKeyframe(d.targetLayer())
-				}
-			case *rtcp.FullIntraRequest:
-				for _, e := range pkt.FIR {
-					if e.SSRC == ssrc {
-						t.requestKeyframe(d.targetLayer())
-						break
-					}
-				}
-			case *rtcp.TransportLayerNack:
-				if pkt.MediaSSRC != ssrc {
-					continue
-				}
-				for _, pair := range pkt.Nacks {
-					pair.Range(func(seq uint16) bool {
-						t.metrics.NACKs.Inc()
-						if d.retransmit(seq) {
-							t.metrics.Retransmissions.Inc()
-						}
-						return true
-					})
-				}
-			}
-		}
-	}
 }
 
 // onTrack is called by pion when the first packet of a publisher track (or of one simulcast
@@ -573,32 +529,10 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		p.log.Warn("unexpected stream on a published track", "track", t.id, "rid", remote.RID())
 		return
 	}
-	p.wg.Add(2)
+	p.wg.Add(1)
 	p.mu.Unlock()
+	p.routeLayer(l.recv.ssrc, l)
 
-	rid := remote.RID()
-	go func() {
-		// Read the publisher's RTCP for this stream: its sender reports date our receiver
-		// reports (RFC 3550 LSR and DLSR), from which it measures the round trip.
-		defer p.wg.Done()
-		for {
-			var pkts []rtcp.Packet
-			var err error
-			if rid == "" {
-				pkts, _, err = receiver.ReadRTCP()
-			} else {
-				pkts, _, err = receiver.ReadSimulcastRTCP(rid)
-			}
-			if err != nil {
-				return
-			}
-			for _, pkt := range pkts {
-				if sr, ok := pkt.(*rtcp.SenderReport); ok && sr.SSRC == l.recv.ssrc {
-					l.recv.onSenderReport(sr, time.Now())
-				}
-			}
-		}
-	}()
 	if isNew {
 		p.log.Info("track published", "track", t.id, "source", t.source, "codec", t.codec.MimeType, "simulcast", t.simulcast)
 		p.room.publish(t)
@@ -615,6 +549,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	go func() {
 		defer p.wg.Done()
 		t.forward(l)
+		p.routeLayer(l.recv.ssrc, nil)
 		if !t.removeLayer(l) {
 			p.handler.OnTracksChanged()
 			return

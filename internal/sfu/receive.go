@@ -1,15 +1,15 @@
 package sfu
 
 import (
-	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
 )
 
 // The receiving side of a publisher connection, done inline on each layer's forwarding goroutine
@@ -33,13 +33,13 @@ const (
 )
 
 // pubFeedback collects the arrival times of a publisher connection's packets, by transport-wide
-// sequence number, for its feedback. It is the connection's one interceptor: it must see every
-// packet that arrives, including those pion consumes itself (the browser's bandwidth probes,
-// padding-only retransmissions, the first packets of a simulcast layer), or the browser would
-// count them lost and never raise its estimate.
+// sequence number, for its feedback (see arrived).
 type pubFeedback struct {
+	extID atomic.Uint32 // the negotiated transport-wide sequence number extension id; 0: none
+
 	mu    sync.Mutex // guards the following fields
 	rec   *twcc.Recorder
+	hdr   rtp.Header // scratch
 	start time.Time
 	held  int // packets recorded since the last feedback
 }
@@ -48,49 +48,14 @@ func newPubFeedback() *pubFeedback {
 	return &pubFeedback{rec: twcc.NewRecorder(randomSSRC()), start: time.Now()}
 }
 
-// NewInterceptor implements interceptor.Factory.
-func (f *pubFeedback) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &feedbackInterceptor{fb: f}, nil
-}
-
-// feedbackInterceptor records arrivals as pion reads each incoming stream: inline, no goroutine.
-type feedbackInterceptor struct {
-	interceptor.NoOp
-	fb *pubFeedback
-}
-
-// BindRemoteStream wraps the reader of one incoming stream (a layer, or its retransmissions).
-func (i *feedbackInterceptor) BindRemoteStream(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
-	var id uint8
-	for _, e := range info.RTPHeaderExtensions {
+// setExtensions notes the header extensions negotiated for the connection's incoming streams.
+func (f *pubFeedback) setExtensions(exts []webrtc.RTPHeaderExtensionParameter) {
+	for _, e := range exts {
 		if e.URI == sdp.TransportCCURI && e.ID > 0 && e.ID <= maxExtensionID {
-			id = uint8(e.ID)
+			f.extID.Store(uint32(e.ID))
+			return
 		}
 	}
-	if id == 0 {
-		return reader
-	}
-	var h rtp.Header // reused: one stream is read by one goroutine at a time
-	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		n, a, err := reader.Read(b, a)
-		if err != nil {
-			return n, a, err
-		}
-		if _, err := h.Unmarshal(b[:n]); err == nil {
-			if ext := h.GetExtension(id); len(ext) == 2 {
-				i.fb.record(h.SSRC, binary.BigEndian.Uint16(ext), time.Now())
-			}
-		}
-		return n, a, nil
-	})
-}
-
-// record notes the arrival of the packet with transport-wide sequence number seq.
-func (f *pubFeedback) record(mediaSSRC uint32, seq uint16, now time.Time) {
-	f.mu.Lock()
-	f.rec.Record(mediaSSRC, seq, now.Sub(f.start).Microseconds())
-	f.held++
-	f.mu.Unlock()
 }
 
 // feedback returns the transport-cc feedback for the packets recorded since the last call, or nil.

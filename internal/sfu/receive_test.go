@@ -1,12 +1,15 @@
 package sfu
 
 import (
+	"encoding/binary"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
 )
 
 func recvAt(s *recvStream, seq uint16, at time.Time) []uint16 {
@@ -115,6 +118,7 @@ func TestRecvStreamReport(t *testing.T) {
 // transport-cc feedback, and nothing is sent when nothing arrived.
 func TestPubFeedback(t *testing.T) {
 	f := newPubFeedback()
+	f.setExtensions([]webrtc.RTPHeaderExtensionParameter{{URI: sdp.TransportCCURI, ID: 5}})
 	if f.feedback() != nil {
 		t.Fatal("feedback with nothing recorded")
 	}
@@ -123,8 +127,17 @@ func TestPubFeedback(t *testing.T) {
 		if i == 4 {
 			continue
 		}
-		f.record(99, 100+i, now.Add(time.Duration(i)*time.Millisecond))
+		pkt := rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 99, SequenceNumber: 7 + i}, Payload: []byte{1}}
+		if err := pkt.Header.SetExtension(5, binary.BigEndian.AppendUint16(nil, 100+i)); err != nil {
+			t.Fatal(err)
+		}
+		b, err := pkt.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.arrivedAt(b, now.Add(time.Duration(i)*time.Millisecond))
 	}
+	f.arrivedAt([]byte{0x80, 1, 2}, now) // not RTP: ignored
 	pkts := f.feedback()
 	if len(pkts) != 1 {
 		t.Fatalf("%d feedback packets, want 1", len(pkts))

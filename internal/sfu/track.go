@@ -208,7 +208,7 @@ func (t *publishedTrack) requestKeyframe(idx int) {
 	}
 	t.lastPLI[idx] = now
 	t.mu.Unlock()
-	t.sendPLI(uint32(l.remote.SSRC()))
+	t.sendPLI(l.recv.ssrc)
 	t.metrics.KeyframeRequests.Inc()
 }
 
