@@ -15,14 +15,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
 	"visio/internal/app"
 	"visio/internal/config"
 	"visio/internal/loadtest"
+	"visio/internal/procs"
 	"visio/internal/transcribe/cli"
 )
 
@@ -98,7 +101,33 @@ func serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	done := sizeScheduler(ctx, cfg.Media, log)
+	defer func() { <-done }()
 	return a.Run(ctx, os.Stdout)
+}
+
+// sizeScheduler applies media.procs: a fixed number of processors, or, for "auto", a
+// controller that follows the load until ctx ends (done is closed then). The GOMAXPROCS
+// environment variable, when set, wins over both.
+func sizeScheduler(ctx context.Context, m config.Media, log *slog.Logger) (done <-chan struct{}) {
+	ch := make(chan struct{})
+	n, _ := m.FixedProcs() // validated by config.Load
+	switch {
+	case os.Getenv("GOMAXPROCS") != "":
+		log.Info("scheduler processors set by GOMAXPROCS", "procs", runtime.GOMAXPROCS(0))
+		close(ch)
+	case n > 0:
+		procs.Set(n)
+		log.Info("scheduler processors", "procs", n)
+		close(ch)
+	default:
+		c := procs.NewController(runtime.GOMAXPROCS(0), log.With("component", "procs"))
+		go func() {
+			defer close(ch)
+			c.Run(ctx)
+		}()
+	}
+	return ch
 }
 
 func version() string {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,6 +65,23 @@ type Media struct {
 	// ICEServers are STUN/TURN servers given to browsers. Default none: no third party is ever
 	// contacted.
 	ICEServers []ICEServer `toml:"ice_servers"`
+	// Procs is how many processors run the server's Go code (GOMAXPROCS): "auto" follows the
+	// load, from one while it is light (forwarding wakes no second thread) up to every core the
+	// server may use; a number fixes it. Default "auto"; the GOMAXPROCS environment variable,
+	// if set, wins.
+	Procs string `toml:"procs"`
+}
+
+// FixedProcs returns the fixed number of processors media.procs asks for, or 0 for "auto".
+func (m Media) FixedProcs() (int, error) {
+	if m.Procs == "auto" || m.Procs == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(m.Procs)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("media.procs %q: want \"auto\" or a number at least 1", m.Procs)
+	}
+	return n, nil
 }
 
 // ICEServer is a STUN or TURN server run by the operator.
@@ -109,7 +127,7 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP:   HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
-		Media:  Media{UDPPort: 7882, IncludeLoopback: true},
+		Media:  Media{UDPPort: 7882, IncludeLoopback: true, Procs: "auto"},
 		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second)},
 		Room:   Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute)},
 		Log:    Log{Level: "info", Format: "text"},
@@ -145,6 +163,9 @@ func (c *Config) Validate() error {
 		if net.ParseIP(ip) == nil {
 			add("media.public_ips: %q is not an IP address", ip)
 		}
+	}
+	if _, err := c.Media.FixedProcs(); err != nil {
+		add("media.procs %q: want \"auto\" or a number of processors, such as 4", c.Media.Procs)
 	}
 	for i, s := range c.Media.ICEServers {
 		if len(s.URLs) == 0 {

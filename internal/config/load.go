@@ -90,7 +90,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	str := map[string]*string{
 		"VISIO_HTTP_ADDR": &cfg.HTTP.Addr, "VISIO_HTTP_PUBLIC_URL": &cfg.HTTP.PublicURL,
 		"VISIO_HTTP_DEBUG_ADDR": &cfg.HTTP.DebugAddr, "VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
-		"VISIO_LOG_LEVEL": &cfg.Log.Level, "VISIO_LOG_FORMAT": &cfg.Log.Format,
+		"VISIO_MEDIA_PROCS": &cfg.Media.Procs, "VISIO_LOG_LEVEL": &cfg.Log.Level, "VISIO_LOG_FORMAT": &cfg.Log.Format,
 		"VISIO_STORE_DRIVER": &cfg.Store.Driver, "VISIO_STORE_DATA_DIR": &cfg.Store.DataDir,
 		"VISIO_STORE_SQLITE_PATH": &cfg.Store.SQLitePath, "VISIO_STORE_POSTGRES_URL": &cfg.Store.PostgresURL,
 		"VISIO_AUTH_ISSUER": &cfg.Auth.Issuer, "VISIO_AUTH_CLIENT_ID": &cfg.Auth.ClientID,

@@ -12,6 +12,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"visio/internal/procs"
 )
 
 // keyframeInterval is the shortest time between two keyframe requests sent to a publisher for
@@ -316,7 +318,7 @@ func (t *publishedTrack) forward(l *layer) {
 		skip := t.muted.Load() || t.blocked.Load() || len(pkt.Payload) == 0 || (audio && !t.audible.Load())
 		list := *downs
 		var res fanResult
-		if !skip && len(list) >= fanOutSplit {
+		if !skip && len(list) >= fanOutSplit && procs.Parallel() {
 			// Many subscribers: a second goroutine writes to the second half meanwhile, so
 			// that the last subscriber does not wait for all the others' sends.
 			if fan == nil {
@@ -349,7 +351,8 @@ func (t *publishedTrack) forward(l *layer) {
 }
 
 // fanOutSplit is the number of subscribers from which one packet's sends are shared by two
-// goroutines. Below it one goroutine is cheaper: waking a second costs more than it saves.
+// goroutines, when two processors run Go code. Below it one goroutine is cheaper: waking a
+// second costs more than it saves.
 const fanOutSplit = 48
 
 // fanResult counts the outcome of writing one packet to a list of down tracks.
