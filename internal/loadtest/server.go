@@ -179,9 +179,11 @@ func spawnServer(ctx context.Context, bin string, logw io.Writer) (*childServer,
 	cmd.Stderr = logw
 	out, err := cmd.StdoutPipe()
 	if err != nil {
+		_ = os.RemoveAll(dataDir)
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dataDir)
 		return nil, fmt.Errorf("start server %s: %w", bin, err)
 	}
 	s := &childServer{cmd: cmd, done: make(chan error, 1)}
@@ -196,9 +198,11 @@ func spawnServer(ctx context.Context, bin string, logw io.Writer) (*childServer,
 				}
 			}
 		}
-		s.done <- cmd.Wait()
-		close(s.done)
+		err := cmd.Wait()
+		// Removed before done is sent: the load tester may exit as soon as it has it.
 		_ = os.RemoveAll(dataDir)
+		s.done <- err
+		close(s.done)
 	}()
 	select {
 	case s.base = <-urlc:

@@ -71,6 +71,8 @@ type Peer struct {
 	twcc     *twccSender  // subscriber connection: send times, feedback and the estimate
 	rtcpSSRC uint32       // sender SSRC of the server's RTCP
 	routes   routes       // SSRCs to down tracks and layers, for incoming RTCP (streams.go)
+	// Scratch of the subscriber connection's SRTCP read goroutine.
+	fbScratch rtcp.TransportLayerCC
 	// Scratch space of the engine's RTCP goroutine.
 	rtcpBuf  []rtcp.Packet
 	trackBuf []*publishedTrack

@@ -126,10 +126,13 @@ func (p *Peer) onSubscriberRTCP(ssrc uint32, b []byte) {
 	typ, format := rtcp.PacketType(b[1]), b[0]&0x1f
 	switch {
 	case typ == rtcp.TypeTransportSpecificFeedback && format == rtcp.FormatTCC:
-		// Written once, to the stream of its media SSRC, whatever that is.
-		var fb rtcp.TransportLayerCC
+		// Written once, to the stream of its media SSRC, whatever that is. The packet is parsed
+		// into the connection's scratch feedback (one SRTCP read goroutine per connection), whose
+		// slices pion's Unmarshal appends to.
+		fb := &p.fbScratch
+		fb.PacketChunks, fb.RecvDeltas = fb.PacketChunks[:0], fb.RecvDeltas[:0]
 		if fb.Unmarshal(b) == nil {
-			p.twcc.onFeedback(&fb, time.Now().UnixNano())
+			p.twcc.onFeedback(fb, time.Now().UnixNano())
 		}
 		return
 	case typ == rtcp.TypeTransportSpecificFeedback && format == rtcp.FormatTLN,
