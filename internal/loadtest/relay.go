@@ -106,7 +106,7 @@ func RelayMain(stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	// The server's own socket reads and sends: the floor must not pay a cost the server avoids.
-	conn, err := udpsock.Wrap(udp)
+	conn, err := udpsock.Wrap(udp, nil)
 	if err != nil {
 		return err
 	}

@@ -188,6 +188,23 @@ func BenchmarkFanOut(b *testing.B) {
 	}
 }
 
+// sendCached forwards packets from to to-1 of layer 0 to d, keeping them in the layer's cache
+// as forward does.
+func sendCached(t testing.TB, tr *publishedTrack, d *DownTrack, from, to uint16) {
+	t.Helper()
+	for s := from; s != to; s++ {
+		p := packet(s)
+		raw, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.layers[0].cache.put(s, raw)
+		if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestRetransmitFromSharedCache: a NACKed packet is sent again from the layer's cache with the
 // same sequence number, timestamp and payload the subscriber first got.
 func TestRetransmitFromSharedCache(t *testing.T) {
@@ -199,17 +216,7 @@ func TestRetransmitFromSharedCache(t *testing.T) {
 	if _, err := d.Bind(b); err != nil {
 		t.Fatal(err)
 	}
-	for s := uint16(10); s < 20; s++ {
-		p := packet(s)
-		raw, err := p.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr.layers[0].cache.put(s, raw)
-		if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendCached(t, tr, d, 10, 20)
 	first := b.written[3]
 	if !d.retransmit(first.SequenceNumber) {
 		t.Fatal("retransmit refused a packet that is in the cache")

@@ -62,7 +62,12 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		return nil, err
 	}
 	opts := []ice.UDPMuxFromPortOption{
-		ice.UDPMuxFromPortWithNet(mediaNet{stdNet}),
+		ice.UDPMuxFromPortWithNet(mediaNet{Net: stdNet, onDrop: metrics.SendDrops.Inc}),
+		// Room for bursts (a keyframe to every subscriber at once) before sends are dropped, and
+		// for arrivals while the server is busy. The kernel caps both at net.core.wmem_max and
+		// rmem_max (see OPERATIONS.md).
+		ice.UDPMuxFromPortWithWriteBufferSize(socketBufferSize),
+		ice.UDPMuxFromPortWithReadBufferSize(socketBufferSize),
 		ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4, ice.NetworkTypeUDP6),
 		ice.UDPMuxFromPortWithLogger(lf.NewLogger("udpmux")),
 	}
@@ -96,8 +101,15 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 	return &Engine{pubME: pubME, subME: subME, se: se, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
 }
 
-// mediaNet is the operating system's network, with the media sockets sending through udpsock.
-type mediaNet struct{ *stdnet.Net }
+// socketBufferSize is the send and receive buffer asked for each media socket.
+const socketBufferSize = 4 << 20
+
+// mediaNet is the operating system's network, with the media sockets reading and sending through
+// udpsock; onDrop counts the datagrams dropped because a socket's send buffer was full.
+type mediaNet struct {
+	*stdnet.Net
+	onDrop func()
+}
 
 // ListenUDP opens a media socket.
 func (n mediaNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPConn, error) {
@@ -105,7 +117,7 @@ func (n mediaNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPCon
 	if err != nil {
 		return nil, err
 	}
-	conn, err := udpsock.Wrap(c)
+	conn, err := udpsock.Wrap(c, n.onDrop)
 	if err != nil {
 		_ = c.Close()
 		return nil, err

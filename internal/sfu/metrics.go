@@ -13,6 +13,7 @@ type Metrics struct {
 	Retransmissions  prometheus.Counter
 	NACKsSent        prometheus.Counter
 	PeerConnections  prometheus.Gauge
+	SendDrops        prometheus.Counter
 }
 
 // NewMetrics creates the collectors and registers them with reg (which may be nil, for tests).
@@ -45,9 +46,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		PeerConnections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "visio_sfu_peer_connections", Help: "Open WebRTC peer connections (two per participant).",
 		}),
+		SendDrops: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "visio_sfu_send_drops_total", Help: "Datagrams dropped because the media socket's send buffer was full: the server's uplink is saturated.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections)
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops)
 	}
 	return m
 }

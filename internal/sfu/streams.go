@@ -214,23 +214,18 @@ func (p *Peer) layerBySSRC(ssrc uint32) *layer {
 	return p.routes.layers[ssrc]
 }
 
-func (p *Peer) routeDown(ssrc uint32, d *DownTrack) {
-	p.routes.mu.Lock()
-	defer p.routes.mu.Unlock()
-	if d == nil {
-		delete(p.routes.downs, ssrc)
-	} else {
-		p.routes.downs[ssrc] = d
-	}
-}
+func (p *Peer) routeDown(ssrc uint32, d *DownTrack) { setRoute(&p.routes, p.routes.downs, ssrc, d) }
 
-func (p *Peer) routeLayer(ssrc uint32, l *layer) {
-	p.routes.mu.Lock()
-	defer p.routes.mu.Unlock()
-	if l == nil {
-		delete(p.routes.layers, ssrc)
+func (p *Peer) routeLayer(ssrc uint32, l *layer) { setRoute(&p.routes, p.routes.layers, ssrc, l) }
+
+// setRoute maps ssrc to v in m, one of r's maps, or forgets it if v is nil.
+func setRoute[V any](r *routes, m map[uint32]*V, ssrc uint32, v *V) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v == nil {
+		delete(m, ssrc)
 	} else {
-		p.routes.layers[ssrc] = l
+		m[ssrc] = v
 	}
 }
 

@@ -23,17 +23,7 @@ func rtcpPeer(t testing.TB) (*Peer, *fakeBinding, *layer, *[]uint32) {
 	if _, err := d.Bind(b); err != nil {
 		t.Fatal(err)
 	}
-	for s := uint16(10); s < 15; s++ {
-		p := packet(s)
-		raw, err := p.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr.layers[0].cache.put(s, raw)
-		if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendCached(t, tr, d, 10, 15)
 	p := &Peer{
 		metrics:  tr.metrics,
 		feedback: newPubFeedback(),

@@ -7,8 +7,13 @@
 // A media server goes from idle to busy and back hundreds of times a second, one packet at a
 // time, and those wake-ups cost it more CPU than its reads and sends. On a non-blocking socket
 // neither a read nor a UDP send blocks: Conn makes them as plain system calls, and waits through
-// the runtime's network poller, as the standard library does, only when there is nothing to read
-// or the socket's send buffer is full.
+// the runtime's network poller, as the standard library does, only when there is nothing to read.
+//
+// A send finding the socket's buffer full is dropped, and counted, instead of waiting: what the
+// kernel does with a datagram when a queue further on is full. For real-time media a packet that
+// cannot leave now is late anyway, and the loss tells congestion control to send less; waiting
+// would instead stall every goroutine sending on the socket, for every participant, behind the
+// slowest queue.
 package udpsock
 
 import (
@@ -20,17 +25,19 @@ import (
 // everything else are those of the embedded *net.UDPConn.
 type Conn struct {
 	*net.UDPConn
-	rc syscall.RawConn
-	v6 bool // an AF_INET6 socket: IPv4 destinations are sent as IPv4-mapped addresses
+	rc     syscall.RawConn
+	v6     bool   // an AF_INET6 socket: IPv4 destinations are sent as IPv4-mapped addresses
+	onDrop func() // called for each datagram dropped because the send buffer was full; may be nil
 }
 
-// Wrap returns a Conn sending on c.
-func Wrap(c *net.UDPConn) (*Conn, error) {
+// Wrap returns a Conn sending on c. onDrop, if not nil, is called for each datagram dropped
+// because the socket's send buffer was full.
+func Wrap(c *net.UDPConn, onDrop func()) (*Conn, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return nil, err
 	}
-	conn := &Conn{UDPConn: c, rc: rc}
+	conn := &Conn{UDPConn: c, rc: rc, onDrop: onDrop}
 	if err := conn.init(); err != nil {
 		return nil, err
 	}

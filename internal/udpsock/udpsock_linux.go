@@ -1,7 +1,6 @@
 package udpsock
 
 import (
-	"errors"
 	"net"
 	"net/netip"
 	"os"
@@ -26,52 +25,68 @@ func (c *Conn) init() error {
 	return nil
 }
 
-// sendOp is one send: its function is handed to syscall.RawConn.Write, which calls it with the
-// socket held open, and waits for the socket to be writable when it returns false. Ops are
-// pooled, so that a send allocates nothing.
-type sendOp struct {
-	b     []byte
-	sa4   syscall.RawSockaddrInet4
-	sa6   syscall.RawSockaddrInet6
-	v6    bool
-	n     int
-	errno syscall.Errno
-	fn    func(fd uintptr) bool
+// op is one read or send: its function is handed to syscall.RawConn.Read or Write, which call
+// it with the socket held open, and wait for the socket to be ready when it returns false (a
+// read only: a send never waits). Ops are pooled, so that reads and sends allocate nothing.
+type op struct {
+	send    bool
+	b       []byte
+	sa      syscall.RawSockaddrAny // the destination of a send, the source of a read
+	salen   uint32
+	n       int
+	errno   syscall.Errno
+	dropped bool // a send found the send buffer full
+	fn      func(fd uintptr) bool
 }
 
 var ops = sync.Pool{New: func() any {
-	op := &sendOp{}
-	op.fn = op.send
-	return op
+	o := &op{}
+	o.fn = o.run
+	return o
 }}
 
-func (op *sendOp) send(fd uintptr) bool {
+func getOp(send bool, b []byte) *op {
+	o := ops.Get().(*op)
+	o.send, o.b, o.n, o.errno, o.dropped = send, b, 0, 0, false
+	return o
+}
+
+func (o *op) put() {
+	o.b = nil
+	ops.Put(o)
+}
+
+func (o *op) run(fd uintptr) bool {
 	var p unsafe.Pointer
-	if len(op.b) > 0 {
-		p = unsafe.Pointer(&op.b[0])
+	if len(o.b) > 0 {
+		p = unsafe.Pointer(&o.b[0])
 	}
 	for {
 		var r uintptr
 		var e syscall.Errno
-		if op.v6 {
-			r, _, e = syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(p), uintptr(len(op.b)), 0,
-				uintptr(unsafe.Pointer(&op.sa6)), syscall.SizeofSockaddrInet6)
+		if o.send {
+			r, _, e = syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), 0,
+				uintptr(unsafe.Pointer(&o.sa)), uintptr(o.salen))
 		} else {
-			r, _, e = syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(p), uintptr(len(op.b)), 0,
-				uintptr(unsafe.Pointer(&op.sa4)), syscall.SizeofSockaddrInet4)
+			o.salen = syscall.SizeofSockaddrAny
+			r, _, e = syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(p), uintptr(len(o.b)), 0,
+				uintptr(unsafe.Pointer(&o.sa)), uintptr(unsafe.Pointer(&o.salen)))
 		}
-		switch e {
-		case syscall.EINTR:
+		switch {
+		case e == syscall.EINTR:
 			continue
-		case syscall.EAGAIN:
+		case e == syscall.EAGAIN && o.send:
+			o.n, o.dropped = len(o.b), true
+			return true
+		case e == syscall.EAGAIN:
 			return false
 		}
-		op.n, op.errno = int(r), e
+		o.n, o.errno = int(r), e
 		return true
 	}
 }
 
-// WriteToAddrPort sends one datagram to addr.
+// WriteToAddrPort sends one datagram to addr, or drops it if the socket's send buffer is full.
 func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	ip := addr.Addr()
 	if !addr.IsValid() || ip.Zone() != "" || (!c.v6 && !ip.Unmap().Is4()) {
@@ -79,82 +94,47 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 		// standard library sends it, or says what is wrong.
 		return c.UDPConn.WriteToUDPAddrPort(b, addr)
 	}
-	op := ops.Get().(*sendOp)
-	op.b, op.v6, op.n, op.errno = b, c.v6, 0, 0
+	o := getOp(true, b)
 	port := addr.Port()
 	if c.v6 {
-		op.sa6 = syscall.RawSockaddrInet6{Family: syscall.AF_INET6, Addr: ip.As16()}
-		pp := (*[2]byte)(unsafe.Pointer(&op.sa6.Port))
+		sa := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&o.sa))
+		*sa = syscall.RawSockaddrInet6{Family: syscall.AF_INET6, Addr: ip.As16()}
+		pp := (*[2]byte)(unsafe.Pointer(&sa.Port))
 		pp[0], pp[1] = byte(port>>8), byte(port)
+		o.salen = syscall.SizeofSockaddrInet6
 	} else {
-		op.sa4 = syscall.RawSockaddrInet4{Family: syscall.AF_INET, Addr: ip.Unmap().As4()}
-		pp := (*[2]byte)(unsafe.Pointer(&op.sa4.Port))
+		sa := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&o.sa))
+		*sa = syscall.RawSockaddrInet4{Family: syscall.AF_INET, Addr: ip.Unmap().As4()}
+		pp := (*[2]byte)(unsafe.Pointer(&sa.Port))
 		pp[0], pp[1] = byte(port>>8), byte(port)
+		o.salen = syscall.SizeofSockaddrInet4
 	}
-	err := c.rc.Write(op.fn)
-	n, errno := op.n, op.errno
-	op.b = nil
-	ops.Put(op)
+	err := c.rc.Write(o.fn)
+	n, errno := o.n, o.errno
+	if o.dropped && c.onDrop != nil {
+		c.onDrop()
+	}
+	o.put()
 	if err == nil && errno != 0 {
 		err = os.NewSyscallError("sendto", errno)
 	}
 	if err != nil {
-		if errors.Is(err, net.ErrClosed) {
-			err = net.ErrClosed
-		}
 		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.LocalAddr(), Addr: net.UDPAddrFromAddrPort(addr), Err: err}
 	}
 	return n, nil
 }
 
-// recvOp is one read, pooled like sendOp.
-type recvOp struct {
-	b     []byte
-	sa    syscall.RawSockaddrAny
-	n     int
-	errno syscall.Errno
-	fn    func(fd uintptr) bool
-}
-
-var recvOps = sync.Pool{New: func() any {
-	op := &recvOp{}
-	op.fn = op.recv
-	return op
-}}
-
-func (op *recvOp) recv(fd uintptr) bool {
-	var p unsafe.Pointer
-	if len(op.b) > 0 {
-		p = unsafe.Pointer(&op.b[0])
-	}
-	for {
-		salen := uint32(syscall.SizeofSockaddrAny)
-		r, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(p), uintptr(len(op.b)), 0,
-			uintptr(unsafe.Pointer(&op.sa)), uintptr(unsafe.Pointer(&salen)))
-		switch e {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		}
-		op.n, op.errno = int(r), e
-		return true
-	}
-}
-
 // ReadFromAddrPort reads one datagram and returns its sender (it implements pion's
 // ice.AddrPortReaderWriter, so that ICE uses it).
 func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	op := recvOps.Get().(*recvOp)
-	op.b, op.n, op.errno = b, 0, 0
-	err := c.rc.Read(op.fn)
-	n, errno := op.n, op.errno
+	o := getOp(false, b)
+	err := c.rc.Read(o.fn)
+	n, errno := o.n, o.errno
 	var from netip.AddrPort
 	if err == nil && errno == 0 {
-		from = addrPort(&op.sa)
+		from = addrPort(&o.sa)
 	}
-	op.b = nil
-	recvOps.Put(op)
+	o.put()
 	if err == nil && errno != 0 {
 		err = os.NewSyscallError("recvfrom", errno)
 	}

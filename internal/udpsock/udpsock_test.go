@@ -16,7 +16,7 @@ func listen(t testing.TB, network, addr string) *Conn {
 	if err != nil {
 		t.Skipf("no %s socket here: %v", network, err)
 	}
-	conn, err := Wrap(c)
+	conn, err := Wrap(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
