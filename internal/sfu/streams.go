@@ -74,13 +74,15 @@ func newRTCPSink(ssrc uint32, handle func(uint32, []byte)) *rtcpSink {
 	return &rtcpSink{ssrc: ssrc, handle: handle, closed: make(chan struct{})}
 }
 
+// Write handles one RTCP packet. Once the sink is closed (its stream went away) packets are
+// dropped without an error: pion would otherwise skip the rest of the compound packet, meant for
+// other SSRCs.
 func (s *rtcpSink) Write(b []byte) (int, error) {
 	select {
 	case <-s.closed:
-		return 0, io.ErrClosedPipe
 	default:
+		s.handle(s.ssrc, b)
 	}
-	s.handle(s.ssrc, b)
 	return len(b), nil
 }
 
