@@ -58,6 +58,7 @@ type allocItem struct {
 	layers  [maxLayers]layerInfo
 	want    int // by size and visibility, among active layers
 	current int // the layer it is set to now
+	from    int // the layer it was set to before this allocation
 	prio    int
 	area    int
 }
@@ -89,6 +90,7 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 			continue
 		}
 		it := &allocItem{d: d, layers: d.track.snapshot(now), current: d.targetLayer()}
+		it.from = it.current
 		visible, w, h := d.preference()
 		switch {
 		case !visible:
@@ -110,6 +112,7 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 	})
 
 	est, congested := a.estimate()
+	estimated := est // est is lowered below for upgrades
 	if a.log != nil && now.Sub(a.loggedAt) >= 10*time.Second && len(items) > 0 {
 		a.loggedAt = now
 		a.log.Debug("layer allocation", "estimate_bps", est, "congested", congested, "video_tracks", len(items), "probing", a.probing != nil, "backoff", a.backoff)
@@ -193,6 +196,10 @@ func (a *allocator) allocate(downs []*DownTrack, now time.Time) {
 		}
 	}
 	for _, it := range items {
+		if it.current != it.from && a.log != nil {
+			a.log.Debug("layer switch", "track", it.d.id, "from", it.from, "to", it.current, "want", it.want,
+				"estimate_bps", estimated, "used_bps", used, "congested", congested, "probing", a.probing == it.d)
+		}
 		it.d.setTarget(it.current)
 		// Still waiting for a keyframe of the target layer (the first request may have been
 		// absorbed by the rate limit, or lost): ask again.

@@ -58,7 +58,8 @@ if (!ns) {
     run('tc', ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:30', 'htb', 'rate', '1gbit', 'quantum', '60000']);
     run('tc', ['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', 'sport', mediaPort, '0xffff', 'flowid', '1:30']);
 
-    const server = await startServer({ extraArgs: ['--udp-port', mediaPort] });
+    // Debug logs: the server's layer switches and allocations, in the saved log, tell what it saw.
+    const server = await startServer({ extraArgs: ['--udp-port', mediaPort, '--log-level', 'debug'] });
     const browser = await launch();
     try {
       const { code } = await createRoom(server.url);
