@@ -52,9 +52,8 @@ const (
 type Controller struct {
 	max int
 	log *slog.Logger
-	// cpu reads the process's CPU time; a field so that tests can drive it.
-	cpu func() time.Duration
-	set func(int)
+	cpu func() time.Duration // the process's CPU time
+	set func(int)            // sets the processors (tests record the calls instead)
 
 	cur      int
 	lastCPU  time.Duration

@@ -103,7 +103,12 @@ type twccSender struct {
 	// lost.
 	connected atomic.Bool
 
-	mu      sync.Mutex
+	mu sync.Mutex // guards twccState
+	twccState
+}
+
+// twccState is everything a twccSender's feedback and sends change.
+type twccState struct {
 	next    int64 // unwrapped sequence number of the next packet
 	history [twccHistorySize]twccPacket
 
@@ -128,11 +133,11 @@ func newTWCCSender(initialBitrate, minBitrate, maxBitrate int) *twccSender {
 	minBitrate = max(minBitrate, 1)
 	maxBitrate = max(maxBitrate, minBitrate)
 	initialBitrate = min(max(initialBitrate, minBitrate), maxBitrate)
-	s := &twccSender{
+	s := &twccSender{twccState: twccState{
 		minBitrate: float64(minBitrate),
 		maxBitrate: float64(maxBitrate),
 		target:     initialBitrate,
-	}
+	}}
 	s.trend.init()
 	s.rate.bitrate = float64(initialBitrate)
 	s.loss.bitrate = float64(initialBitrate)

@@ -430,27 +430,12 @@ func TestTWCCWrapAround(t *testing.T) {
 	sameTrajectory(t, "duplicate feedback", base, dup.trajectory(d))
 }
 
-// bweState is the estimator's state, to check that feedback was ignored.
-type bweState struct {
-	next     int64
-	target   int
-	refTime  int64
-	refKnown bool
-	rtt      int64
-	groups   interArrival
-	trend    trendline
-	acked    ackedRate
-	rate     aimdControl
-	loss     lossControl
-	recent   recentLoss
-	history  [twccHistorySize]twccPacket
-}
-
-func stateOf(s *twccSender) *bweState {
+// stateOf returns a copy of the estimator's state, to check that feedback was ignored.
+func stateOf(s *twccSender) *twccState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &bweState{s.next, s.target, s.refTime, s.refKnown, s.rtt, s.groups, s.trend, s.acked,
-		s.rate, s.loss, s.recent, s.history}
+	st := s.twccState
+	return &st
 }
 
 // warmSender returns a sender after 3 s on a simulated 2 Mbit/s link, and the feedback it got.

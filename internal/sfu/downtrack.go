@@ -155,12 +155,6 @@ func (d *DownTrack) StreamID() string { return d.id }
 // Kind returns audio or video.
 func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.kind }
 
-func (d *DownTrack) ssrcNow() uint32 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.ssrc
-}
-
 // setPreference records how the subscriber shows this video track.
 func (d *DownTrack) setPreference(visible bool, w, h int) {
 	d.mu.Lock()

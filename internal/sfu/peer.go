@@ -62,7 +62,7 @@ type Peer struct {
 	sub     *webrtc.PeerConnection
 	metrics *Metrics
 	log     *slog.Logger
-	wg      sync.WaitGroup // forwarding and RTCP reading goroutines
+	wg      sync.WaitGroup // forwarding goroutines
 	alloc   *allocator     // used by the engine's RTCP goroutine only
 	kicked  atomic.Bool    // an allocation is due at the next RTCP tick
 
@@ -112,6 +112,7 @@ type subscription struct {
 	track  *publishedTrack
 	down   *DownTrack
 	sender *webrtc.RTPSender
+	ssrc   uint32 // the sender's, routed to down for incoming RTCP
 }
 
 // NewPeer creates the peer connections of participant id. Call Start to receive the room's
@@ -461,10 +462,12 @@ func (p *Peer) subscribe(t *publishedTrack) {
 		p.log.Error("add down track", "track", t.id, "err", err)
 		return
 	}
-	p.subs[t.id] = &subscription{track: t, down: d, sender: sender}
+	s := &subscription{track: t, down: d, sender: sender}
 	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
-		p.routeDown(uint32(enc[0].SSRC), d)
+		s.ssrc = uint32(enc[0].SSRC)
+		p.routeDown(s.ssrc, d)
 	}
+	p.subs[t.id] = s
 	p.kickAlloc()
 	p.negotiateLocked()
 }
@@ -480,9 +483,7 @@ func (p *Peer) unsubscribe(t *publishedTrack) {
 	delete(p.subs, t.id)
 	delete(p.prefs, t.id)
 	t.removeDown(s.down)
-	if enc := s.sender.GetParameters().Encodings; len(enc) > 0 {
-		p.routeDown(uint32(enc[0].SSRC), nil)
-	}
+	p.routeDown(s.ssrc, nil)
 	if p.subClosed {
 		return
 	}

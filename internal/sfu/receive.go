@@ -12,9 +12,9 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// The receiving side of a publisher connection, done inline on each layer's forwarding goroutine
-// and from the engine's RTCP tick (rtcp.go) rather than by per-connection interceptor
-// goroutines: the publisher gets transport-wide congestion control feedback for its own
+// The receiving side of a publisher connection, done where pion hands over each packet (arrivals
+// as it decrypts them, streams.go; losses on each layer's forwarding goroutine) and from the
+// engine's RTCP tick (rtcp.go) rather than by per-connection interceptor goroutines: the publisher gets transport-wide congestion control feedback for its own
 // bandwidth estimate, NACKs for lost video packets (RFC 4585) and receiver reports (RFC 3550).
 
 const (

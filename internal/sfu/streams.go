@@ -20,11 +20,8 @@ import (
 //   - RTCP is handled as it is decrypted and never buffered: a subscriber's feedback, NACKs and
 //     keyframe requests, and a publisher's sender reports.
 
-// The size limits of pion's own SRTP and SRTCP buffers: past them packets are dropped.
-const (
-	rtpBufferLimit  = 1_000_000
-	rtcpBufferLimit = 100_000
-)
+// rtpBufferLimit is the size limit of pion's own SRTP buffers, kept: past it packets are dropped.
+const rtpBufferLimit = 1_000_000
 
 // packetBuffer is the buffer of one incoming RTP stream, as pion would make it, with a hook on
 // each write.
@@ -33,9 +30,9 @@ type packetBuffer struct {
 	onWrite func(b []byte) // on pion's read goroutine, before the packet is buffered; may be nil
 }
 
-func newPacketBuffer(limit int, onWrite func([]byte)) *packetBuffer {
+func newPacketBuffer(onWrite func([]byte)) *packetBuffer {
 	b := &packetBuffer{Buffer: packetio.NewBuffer(), onWrite: onWrite}
-	b.SetLimitSize(limit)
+	b.SetLimitSize(rtpBufferLimit)
 	return b
 }
 
@@ -102,7 +99,7 @@ func (p *Peer) publisherBuffers(kind packetio.BufferPacketType, ssrc uint32) io.
 	if kind == packetio.RTCPBufferPacket {
 		return newRTCPSink(ssrc, p.onPublisherRTCP)
 	}
-	return newPacketBuffer(rtpBufferLimit, p.feedback.arrived)
+	return newPacketBuffer(p.feedback.arrived)
 }
 
 // subscriberBuffers is the buffer factory of p's subscriber connection. A subscriber sends no
@@ -111,7 +108,7 @@ func (p *Peer) subscriberBuffers(kind packetio.BufferPacketType, ssrc uint32) io
 	if kind == packetio.RTCPBufferPacket {
 		return newRTCPSink(ssrc, p.onSubscriberRTCP)
 	}
-	return newPacketBuffer(rtpBufferLimit, nil)
+	return newPacketBuffer(nil)
 }
 
 // rtcpHeaderLen is the size of an RTCP header: version, count or format, type, length.
