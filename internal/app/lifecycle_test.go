@@ -44,6 +44,14 @@ func TestVanishedParticipant(t *testing.T) {
 	if got := metric(t, base, "visio_sfu_forwarded_packets_total"); got == 0 {
 		t.Error("visio_sfu_forwarded_packets_total is 0 while media flows")
 	}
+	// Both subscriber connections send on the server's own SRTP and socket (sendpath.go): what
+	// Bob received above was encrypted there and decrypted by pion in the client.
+	if got := metric(t, base, `visio_sfu_subscriber_send_paths_total{path="direct"}`); got != 2 {
+		t.Errorf("direct send paths = %v, want 2", got)
+	}
+	if got := metric(t, base, `visio_sfu_subscriber_send_paths_total{path="pion"}`); got != 0 {
+		t.Errorf("pion send paths = %v, want 0", got)
+	}
 
 	aid := a.c.ID()
 	a.c.DropSignalling()

@@ -35,7 +35,8 @@ type DownTrack struct {
 	clock  uint32
 	pubExt [maxExtensionID + 1]string // publisher extension ID -> URI
 	onBind func()
-	twcc   *twccSender // the subscriber connection's transport-wide sequence and estimator
+	twcc   *twccSender   // the subscriber connection's transport-wide sequence and estimator
+	out    *directSender // the subscriber connection's send path; nil: pion's
 
 	mu          sync.Mutex // guards the following fields
 	blocked     bool       // the subscriber may not receive (moderation, lobby)
@@ -43,6 +44,7 @@ type DownTrack struct {
 	ssrc        uint32
 	payloadType uint8
 	writer      webrtc.TrackLocalWriter
+	direct      srtpWriter                // the writer when out is not nil
 	extMap      [maxExtensionID + 1]uint8 // publisher extension ID -> subscriber ID (0: drop)
 	twccID      uint8                     // subscriber's transport-wide sequence number extension ID, 0 if none
 
@@ -78,10 +80,11 @@ type DownTrack struct {
 
 var _ webrtc.TrackLocal = (*DownTrack)(nil)
 
-func newDownTrack(t *publishedTrack, tx *twccSender, onBind func()) *DownTrack {
+func newDownTrack(t *publishedTrack, tx *twccSender, out *directSender, onBind func()) *DownTrack {
 	d := &DownTrack{
 		track:   t,
 		twcc:    tx,
+		out:     out,
 		id:      t.id,
 		kind:    t.kind,
 		codec:   t.codec.RTPCodecCapability,
@@ -113,6 +116,10 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.ssrc = uint32(ctx.SSRC())
 	d.payloadType = uint8(codec.PayloadType)
 	d.writer = ctx.WriteStream()
+	if d.out != nil {
+		d.direct.out, d.direct.fallback = d.out, d.writer
+		d.writer = &d.direct
+	}
 	d.extMap = [maxExtensionID + 1]uint8{}
 	d.twccID = 0
 	for _, sub := range ctx.HeaderExtensions() {

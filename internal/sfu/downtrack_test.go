@@ -58,7 +58,7 @@ func packet(seq uint16) *rtp.Packet {
 
 func TestDownTrackRewrite(t *testing.T) {
 	b := &fakeBinding{keep: true}
-	d := newDownTrack(testTrack(), nil, nil)
+	d := newDownTrack(testTrack(), nil, nil, nil)
 	if _, err := d.Bind(b); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestDownTrackRewrite(t *testing.T) {
 }
 
 func TestDownTrackUnbound(t *testing.T) {
-	d := newDownTrack(testTrack(), nil, nil)
+	d := newDownTrack(testTrack(), nil, nil, nil)
 	if ok, err := d.writeRTP(packet(1), 0, &vp8Descriptor{}, 0); ok || err != nil {
 		t.Fatalf("write before bind: ok=%v err=%v, want dropped", ok, err)
 	}
@@ -146,7 +146,7 @@ func TestMatchCodec(t *testing.T) {
 // BenchmarkDownTrackWrite is the per-subscriber cost of forwarding one packet, without the
 // encryption and send that the WebRTC stack does after it.
 func BenchmarkDownTrackWrite(b *testing.B) {
-	d := newDownTrack(testTrack(), nil, nil)
+	d := newDownTrack(testTrack(), nil, nil, nil)
 	if _, err := d.Bind(&fakeBinding{}); err != nil {
 		b.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func BenchmarkFanOut(b *testing.B) {
 	t := testTrack()
 	t.metrics = NewMetrics(nil)
 	for i := 0; i < 50; i++ {
-		d := newDownTrack(t, nil, nil)
+		d := newDownTrack(t, nil, nil, nil)
 		if _, err := d.Bind(&fakeBinding{}); err != nil {
 			b.Fatal(err)
 		}
@@ -212,7 +212,7 @@ func TestRetransmitFromSharedCache(t *testing.T) {
 	tr.layers[0] = &layer{idx: 0, cache: &packetCache{}}
 	tr.kind = videoKind
 	b := &fakeBinding{keep: true}
-	d := newDownTrack(tr, nil, nil)
+	d := newDownTrack(tr, nil, nil, nil)
 	if _, err := d.Bind(b); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestFanOutSplit(t *testing.T) {
 	var downs []*DownTrack
 	for i := 0; i < fanOutSplit+11; i++ {
 		b := &fakeBinding{keep: true}
-		d := newDownTrack(tr, nil, nil)
+		d := newDownTrack(tr, nil, nil, nil)
 		if _, err := d.Bind(b); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -38,6 +39,7 @@ type Engine struct {
 	subME   *webrtc.MediaEngine // subscriber connections (copied by each)
 	se      webrtc.SettingEngine
 	mux     *ice.MultiUDPMuxDefault
+	sockets *socketSet // the mux's sockets, for the direct send path (sendpath.go)
 	rtcp    *rtcpLoop
 	metrics *Metrics
 	log     *slog.Logger
@@ -61,8 +63,9 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 	if err != nil {
 		return nil, err
 	}
+	sockets := &socketSet{}
 	opts := []ice.UDPMuxFromPortOption{
-		ice.UDPMuxFromPortWithNet(mediaNet{Net: stdNet, onDrop: metrics.SendDrops.Inc}),
+		ice.UDPMuxFromPortWithNet(mediaNet{Net: stdNet, onDrop: metrics.SendDrops.Inc, sockets: sockets}),
 		// Room for bursts (a keyframe to every subscriber at once) before sends are dropped, and
 		// for arrivals while the server is busy. The kernel caps both at net.core.wmem_max and
 		// rmem_max (see OPERATIONS.md).
@@ -98,17 +101,19 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 
-	return &Engine{pubME: pubME, subME: subME, se: se, mux: mux, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
+	return &Engine{pubME: pubME, subME: subME, se: se, mux: mux, sockets: sockets, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
 }
 
 // socketBufferSize is the send and receive buffer asked for each media socket.
 const socketBufferSize = 4 << 20
 
 // mediaNet is the operating system's network, with the media sockets reading and sending through
-// udpsock; onDrop counts the datagrams dropped because a socket's send buffer was full.
+// udpsock; onDrop counts the datagrams dropped because a socket's send buffer was full. The
+// sockets opened are added to sockets.
 type mediaNet struct {
 	*stdnet.Net
-	onDrop func()
+	onDrop  func()
+	sockets *socketSet
 }
 
 // ListenUDP opens a media socket.
@@ -122,6 +127,10 @@ func (n mediaNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPCon
 		_ = c.Close()
 		return nil, err
 	}
+	if a, ok := c.LocalAddr().(*net.UDPAddr); ok && n.sockets != nil {
+		ap := a.AddrPort()
+		n.sockets.add(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), conn)
+	}
 	return conn, nil
 }
 
@@ -131,10 +140,15 @@ type bufferFactory = func(kind packetio.BufferPacketType, ssrc uint32) io.ReadWr
 // newConnection makes a peer connection whose decrypted packets go to the buffers buffers makes
 // (streams.go). None of pion's interceptors: what they do per connection with goroutines and
 // timers is done there, on the forwarding path and on the engine's one RTCP goroutine
-// (receive.go, rtcp.go, bwe.go).
-func (e *Engine) newConnection(me *webrtc.MediaEngine, buffers bufferFactory) (*webrtc.PeerConnection, error) {
+// (receive.go, rtcp.go, bwe.go). If out is not nil, the connection's DTLS handshake tells out
+// what its keys come from (sendpath.go).
+func (e *Engine) newConnection(me *webrtc.MediaEngine, buffers bufferFactory, out *directSender) (*webrtc.PeerConnection, error) {
 	se := e.se
 	se.BufferFactory = buffers
+	if out != nil {
+		se.SetDTLSServerHelloMessageHook(out.serverHello)
+		se.SetDTLSKeyLogWriter(out)
+	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(&interceptor.Registry{}), webrtc.WithSettingEngine(se))
 	return api.NewPeerConnection(webrtc.Configuration{})
 }
@@ -163,7 +177,10 @@ func isLoopbackInterface(name string) bool { return name == "lo" || name == "lo0
 // registerCodecs offers Opus for audio and VP8 for video: every browser supports both, and
 // forwarding one video codec means every subscriber can decode every publisher. Both
 // connections use transport-wide congestion control: publishers get feedback from the server
-// for their own estimate, and the server estimates each subscriber's downlink from theirs.
+// for their own estimate (audio and video), and the server estimates each subscriber's downlink
+// from theirs, on video only: the estimate chooses video layers, and audio, a few tens of
+// kilobits a second with nothing to step down to, would only multiply the feedback each
+// subscriber sends (one packet every 100 ms, per subscriber, even in an audio-only meeting).
 // publisher adds the simulcast header extensions.
 func registerCodecs(me *webrtc.MediaEngine, publisher bool) error {
 	videoFB := []webrtc.RTCPFeedback{
@@ -196,8 +213,13 @@ func registerCodecs(me *webrtc.MediaEngine, publisher bool) error {
 		{"urn:ietf:params:rtp-hdrext:sdes:mid", webrtc.RTPCodecTypeVideo},
 		{"urn:ietf:params:rtp-hdrext:ssrc-audio-level", webrtc.RTPCodecTypeAudio},
 		{"urn:3gpp:video-orientation", webrtc.RTPCodecTypeVideo},
-		{sdp.TransportCCURI, webrtc.RTPCodecTypeAudio},
 		{sdp.TransportCCURI, webrtc.RTPCodecTypeVideo},
+	}
+	if publisher {
+		exts = append(exts, struct {
+			uri string
+			t   webrtc.RTPCodecType
+		}{sdp.TransportCCURI, webrtc.RTPCodecTypeAudio})
 	}
 	for _, x := range exts {
 		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: x.uri}, x.t); err != nil {
@@ -212,6 +234,8 @@ func registerCodecs(me *webrtc.MediaEngine, publisher bool) error {
 	// Ask for transport-wide feedback (a=rtcp-fb:... transport-cc): without it a browser sends
 	// none and the estimator is blind.
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
-	me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
+	if publisher {
+		me.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
+	}
 	return nil
 }

@@ -10,15 +10,17 @@ import (
 )
 
 // TestSubscriberOfferAsksForFeedback: the subscriber connection's offer asks for transport-wide
-// congestion control feedback (draft-holmer-rmcat-transport-wide-cc) and
-// NACK/PLI, without which a browser sends no feedback and bandwidth estimation is blind.
+// congestion control feedback (draft-holmer-rmcat-transport-wide-cc) and NACK/PLI on video,
+// without which a browser sends no feedback and bandwidth estimation is blind; and not on audio,
+// whose feedback would cost every subscriber a packet every 100 ms for an estimate that chooses
+// video layers only.
 func TestSubscriberOfferAsksForFeedback(t *testing.T) {
 	e, err := NewEngine(Config{LoopbackOnly: true}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	pc, err := e.newConnection(e.subME, nil)
+	pc, err := e.newConnection(e.subME, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,13 +34,47 @@ func TestSubscriberOfferAsksForFeedback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
-		"a=rtcp-fb:96 transport-cc", "a=rtcp-fb:111 transport-cc", "a=rtcp-fb:96 nack pli",
-		"http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
-		"urn:ietf:params:rtp-hdrext:ssrc-audio-level",
-	} {
-		if !strings.Contains(offer.SDP, want) {
-			t.Errorf("subscriber offer lacks %q", want)
+	sections := map[string]string{}
+	for _, m := range strings.Split(offer.SDP, "\r\nm=")[1:] {
+		sections[strings.Fields(m)[0]] = m
+	}
+	const twcc = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+	for _, want := range []string{"a=rtcp-fb:96 transport-cc", "a=rtcp-fb:96 nack pli", twcc} {
+		if !strings.Contains(sections["video"], want) {
+			t.Errorf("subscriber offer's video lacks %q", want)
 		}
+	}
+	if !strings.Contains(sections["audio"], "urn:ietf:params:rtp-hdrext:ssrc-audio-level") {
+		t.Error("subscriber offer's audio lacks the audio level extension")
+	}
+	for _, unwanted := range []string{"transport-cc", twcc} {
+		if strings.Contains(sections["audio"], unwanted) {
+			t.Errorf("subscriber offer's audio has %q", unwanted)
+		}
+	}
+}
+
+// TestPublisherAudioKeepsFeedback: publishers get transport-wide feedback for audio too, as
+// browsers expect for their own estimate.
+func TestPublisherAudioKeepsFeedback(t *testing.T) {
+	e, err := NewEngine(Config{LoopbackOnly: true}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pc, err := e.newConnection(e.pubME, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(offer.SDP, "a=rtcp-fb:111 transport-cc") {
+		t.Error("publisher audio lacks transport-cc feedback")
 	}
 }

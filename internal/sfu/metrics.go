@@ -14,6 +14,7 @@ type Metrics struct {
 	NACKsSent        prometheus.Counter
 	PeerConnections  prometheus.Gauge
 	SendDrops        prometheus.Counter
+	SendPaths        *prometheus.CounterVec // by path: direct, pion
 }
 
 // NewMetrics creates the collectors and registers them with reg (which may be nil, for tests).
@@ -49,9 +50,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		SendDrops: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "visio_sfu_send_drops_total", Help: "Datagrams dropped because the media socket's send buffer was full: the server's uplink is saturated.",
 		}),
+		SendPaths: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "visio_sfu_subscriber_send_paths_total",
+			Help: "Subscriber connections established, by how forwarded media is sent to them: direct (the server's own SRTP and socket) or pion (the fallback: the server was the DTLS client, or the candidate pair is relayed).",
+		}, []string{"path"}),
 	}
+	m.SendPaths.WithLabelValues("direct")
+	m.SendPaths.WithLabelValues("pion")
 	if reg != nil {
-		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops)
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops, m.SendPaths)
 	}
 	return m
 }

@@ -67,10 +67,11 @@ type Peer struct {
 	kicked  atomic.Bool    // an allocation is due at the next RTCP tick
 
 	// Transport-level RTCP (receive.go, rtcp.go).
-	feedback *pubFeedback // publisher connection: arrival times for transport-wide feedback
-	twcc     *twccSender  // subscriber connection: send times, feedback and the estimate
-	rtcpSSRC uint32       // sender SSRC of the server's RTCP
-	routes   routes       // SSRCs to down tracks and layers, for incoming RTCP (streams.go)
+	feedback *pubFeedback  // publisher connection: arrival times for transport-wide feedback
+	twcc     *twccSender   // subscriber connection: send times, feedback and the estimate
+	out      *directSender // subscriber connection: the send path of forwarded packets
+	rtcpSSRC uint32        // sender SSRC of the server's RTCP
+	routes   routes        // SSRCs to down tracks and layers, for incoming RTCP (streams.go)
 	// Scratch of the subscriber connection's SRTCP read goroutine.
 	fbScratch rtcp.TransportLayerCC
 	// Scratch space of the engine's RTCP goroutine.
@@ -133,14 +134,15 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		prefs:        make(map[string]preference),
 		feedback:     newPubFeedback(),
 		twcc:         newTWCCSender(initialBitrate, minBitrate, maxBitrate),
+		out:          newDirectSender(r.engine.sockets),
 		rtcpSSRC:     randomSSRC(),
 		routes:       routes{downs: make(map[uint32]*DownTrack), layers: make(map[uint32]*layer)},
 	}
 	var err error
-	if p.pub, err = r.engine.newConnection(r.engine.pubME, p.publisherBuffers); err != nil {
+	if p.pub, err = r.engine.newConnection(r.engine.pubME, p.publisherBuffers, nil); err != nil {
 		return nil, fmt.Errorf("new publisher connection: %w", err)
 	}
-	if p.sub, err = r.engine.newConnection(r.engine.subME, p.subscriberBuffers); err != nil {
+	if p.sub, err = r.engine.newConnection(r.engine.subME, p.subscriberBuffers, p.out); err != nil {
 		_ = p.pub.Close()
 		return nil, fmt.Errorf("new subscriber connection: %w", err)
 	}
@@ -150,9 +152,22 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection", "state", s.String())
 	})
+	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.out.pairChanged)
 	p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection", "state", s.String())
 		p.twcc.setConnected(s == webrtc.PeerConnectionStateConnected)
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			if err := p.out.connected(); err != nil {
+				p.metrics.SendPaths.WithLabelValues("pion").Inc()
+				p.log.Info("forwarded media sent through pion", "reason", err)
+			} else {
+				p.metrics.SendPaths.WithLabelValues("direct").Inc()
+				p.log.Debug("forwarded media sent directly")
+			}
+		case webrtc.PeerConnectionStateClosed:
+			p.out.close()
+		}
 		if s == webrtc.PeerConnectionStateFailed {
 			p.RestartICE()
 		}
@@ -446,7 +461,7 @@ func (p *Peer) subscribe(t *publishedTrack) {
 		return
 	}
 	var d *DownTrack
-	d = newDownTrack(t, p.twcc, func() { t.requestKeyframe(d.targetLayer()) })
+	d = newDownTrack(t, p.twcc, p.out, func() { t.requestKeyframe(d.targetLayer()) })
 	p.mu.Lock()
 	d.blocked = !p.canSubscribe
 	p.mu.Unlock()
@@ -611,6 +626,7 @@ func (p *Peer) Close() {
 	if err := p.sub.Close(); err != nil {
 		p.log.Debug("close subscriber connection", "err", err)
 	}
+	p.out.close()
 	p.metrics.PeerConnections.Sub(2)
 	p.wg.Wait()
 }

@@ -19,7 +19,7 @@ func rtcpPeer(t testing.TB) (*Peer, *fakeBinding, *layer, *[]uint32) {
 	plis := new([]uint32)
 	tr.sendPLI = func(ssrc uint32) { *plis = append(*plis, ssrc) }
 	b := &fakeBinding{keep: true}
-	d := newDownTrack(tr, nil, nil)
+	d := newDownTrack(tr, nil, nil, nil)
 	if _, err := d.Bind(b); err != nil {
 		t.Fatal(err)
 	}
