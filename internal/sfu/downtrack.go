@@ -20,6 +20,10 @@ var forwardedExtensions = []string{
 	"urn:3gpp:video-orientation",
 }
 
+// lateWindow is how far behind the newest packet forwarded a packet from before the last drop
+// or switch is still recognized as late (and not forwarded): a quarter of the sequence space.
+const lateWindow = 1 << 14
+
 // maxExtensionID is the largest one-byte header extension ID (RFC 8285 section 4.2).
 const maxExtensionID = 14
 
@@ -284,6 +288,11 @@ func (d *DownTrack) writeRTP(p *rtp.Packet, idx int, vp8 *vp8Descriptor, now int
 		d.lastOut = out
 		d.lastTS = ts
 		d.lastAt = now
+		// Keep the resume point within half the sequence space behind: past that, the
+		// comparison above would take the stream's own new packets for late ones.
+		if int16(seq-d.resumeSeq) > lateWindow {
+			d.resumeSeq = seq - lateWindow
+		}
 	}
 
 	payload := p.Payload

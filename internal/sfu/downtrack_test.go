@@ -156,9 +156,40 @@ func BenchmarkDownTrackWrite(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p.SequenceNumber = uint16(i)
-		if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
-			b.Fatal(err)
+		if ok, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); !ok || err != nil {
+			b.Fatal(ok, err)
 		}
+	}
+}
+
+// TestDownTrackLongStream: a stream forwarded for longer than the sequence space (more than
+// 65,536 packets: 20 minutes of audio, a few minutes of video) keeps going, every packet
+// forwarded with the next sequence number; a packet from before a drop is still refused.
+func TestDownTrackLongStream(t *testing.T) {
+	b := &fakeBinding{}
+	d := newDownTrack(testTrack(), nil, nil, nil)
+	if _, err := d.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	p := packet(0)
+	for i := 1; i <= 200_000; i++ {
+		p.SequenceNumber = uint16(1000 + i)
+		ok, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0)
+		if !ok || err != nil {
+			t.Fatalf("packet %d not forwarded: %v %v", i, ok, err)
+		}
+		if want := uint16(1000 + i); d.lastOut != want {
+			t.Fatalf("packet %d went out as %d, want %d", i, d.lastOut, want)
+		}
+	}
+	d.drop(0)
+	p.SequenceNumber += 10
+	if ok, _ := d.writeRTP(p, 0, &vp8Descriptor{}, 0); !ok {
+		t.Fatal("the packet after a drop was not forwarded")
+	}
+	p.SequenceNumber -= 5
+	if ok, _ := d.writeRTP(p, 0, &vp8Descriptor{}, 0); ok {
+		t.Fatal("a packet from before the drop was forwarded")
 	}
 }
 
@@ -181,8 +212,8 @@ func BenchmarkFanOut(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		p.SequenceNumber = uint16(i)
 		for _, d := range *t.downs.Load() {
-			if _, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); err != nil {
-				b.Fatal(err)
+			if ok, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); !ok || err != nil {
+				b.Fatal(ok, err)
 			}
 		}
 	}

@@ -60,6 +60,11 @@ type directSender struct {
 	sockets *socketSet
 	path    atomic.Pointer[sendPath] // nil: send through pion
 
+	encMu   sync.Mutex    // guards the following fields
+	enc     *srtp.Context // what the connection sends, all SSRCs
+	encKeys *srtpKeys     // the keys enc was made with
+	encHdr  rtp.Header    // scratch
+
 	mu     sync.Mutex // guards the following fields
 	hello  *handshakeSecrets
 	keys   *srtpKeys
@@ -99,7 +104,9 @@ func (s *directSender) serverHello(m handshake.MessageServerHello) handshake.Mes
 		}
 	}
 	s.mu.Lock()
-	s.hello, s.keys = hs, nil
+	if s.hello == nil || !bytes.Equal(s.hello.serverRandom, hs.serverRandom) {
+		s.hello, s.keys = hs, nil // a new handshake
+	}
 	s.mu.Unlock()
 	_ = s.update()
 	return &m
@@ -126,7 +133,8 @@ func (s *directSender) Write(line []byte) (int, error) {
 		}
 	}
 	s.mu.Unlock()
-	return len(line), s.update()
+	_ = s.update()
+	return len(line), nil
 }
 
 // connected marks the connection connected (its DTLS handshake over): from then on packets take
@@ -239,18 +247,11 @@ func (s *socketSet) route(p *webrtc.ICECandidatePair) (*udpsock.Conn, netip.Addr
 }
 
 // srtpWriter writes one down track's packets: through the connection's send path once there is
-// one, through pion before. It is used under the down track's lock.
+// one, through pion before.
 type srtpWriter struct {
 	out      *directSender
 	fallback webrtc.TrackLocalWriter
-	keys     *srtpKeys     // the keys ctx was made with
-	ctx      *srtp.Context // this track's SRTP state: one SSRC, one writer
-	hdr      rtp.Header    // scratch for the encryption
-	buf      [maxRTPPacket + srtpMaxOverhead]byte
 }
-
-// srtpMaxOverhead is what SRTP adds to a packet at most: a 16-byte authentication tag (AEAD).
-const srtpMaxOverhead = 16
 
 // WriteRTP encrypts and sends one packet.
 func (w *srtpWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
@@ -258,27 +259,7 @@ func (w *srtpWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	if p == nil {
 		return w.fallback.WriteRTP(h, payload)
 	}
-	if w.keys != p.keys {
-		ctx, err := srtp.CreateContext(p.keys.key, p.keys.salt, p.keys.profile)
-		if err != nil {
-			return 0, err
-		}
-		w.ctx, w.keys = ctx, p.keys
-	}
-	n, err := h.MarshalTo(w.buf[:])
-	if err != nil {
-		return 0, err
-	}
-	if n+len(payload)+srtpMaxOverhead > len(w.buf) {
-		return 0, errPacketTooLarge
-	}
-	n += copy(w.buf[n:], payload)
-	out, err := w.ctx.EncryptRTP(w.buf[:0], w.buf[:n], &w.hdr) // in place
-
-	if err != nil {
-		return 0, err
-	}
-	return p.conn.WriteToAddrPort(out, p.to)
+	return w.out.send(p, h, payload)
 }
 
 // Write sends an already marshalled packet.
@@ -288,6 +269,42 @@ func (w *srtpWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return w.WriteRTP(&pkt.Header, pkt.Payload)
+}
+
+// sendBufferSize is the room for one packet and what SRTP adds to it: at most a 16-byte
+// authentication tag (AEAD).
+const sendBufferSize = maxRTPPacket + 16
+
+var sendBuffers = sync.Pool{New: func() any { return new([sendBufferSize]byte) }}
+
+// send encrypts one packet with the connection's SRTP context and sends it on path p. The
+// encryption is serialized (one context, one rollover counter per SSRC); the send is not.
+func (s *directSender) send(p *sendPath, h *rtp.Header, payload []byte) (int, error) {
+	b := sendBuffers.Get().(*[sendBufferSize]byte)
+	defer sendBuffers.Put(b)
+	n, err := h.MarshalTo(b[:])
+	if err != nil {
+		return 0, err
+	}
+	if n+len(payload) > maxRTPPacket {
+		return 0, errPacketTooLarge
+	}
+	n += copy(b[n:], payload)
+	s.encMu.Lock()
+	if s.encKeys != p.keys {
+		ctx, err := srtp.CreateContext(p.keys.key, p.keys.salt, p.keys.profile)
+		if err != nil {
+			s.encMu.Unlock()
+			return 0, err
+		}
+		s.enc, s.encKeys = ctx, p.keys
+	}
+	out, err := s.enc.EncryptRTP(b[:0], b[:n], &s.encHdr) // in place
+	s.encMu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	return p.conn.WriteToAddrPort(out, p.to)
 }
 
 var errPacketTooLarge = errors.New("RTP packet too large")

@@ -117,24 +117,10 @@ func dtlsHandshake(t *testing.T, cfg *dtls.Config) (server, client *dtls.Conn) {
 // path, then are encrypted with the connection's keys and sent from the pair's socket to its
 // remote address, where they decrypt to what was written, sequence after sequence.
 func TestSendPathWrites(t *testing.T) {
-	local, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	conn, err := udpsock.Wrap(local, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	remote, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer remote.Close()
-	la, ra := local.LocalAddr().(*net.UDPAddr), remote.LocalAddr().(*net.UDPAddr)
-
+	conn, la, remote := sendPathSockets(t)
+	ra := remote.LocalAddr().(*net.UDPAddr)
 	sockets := &socketSet{}
-	sockets.add(la.AddrPort(), conn)
+	sockets.add(la, conn)
 	out := newDirectSender(sockets)
 	var fallback recordingWriter
 	w := &srtpWriter{out: out, fallback: &fallback}
@@ -150,10 +136,7 @@ func TestSendPathWrites(t *testing.T) {
 	out.mu.Lock()
 	out.keys = &srtpKeys{profile: srtp.ProtectionProfileAeadAes128Gcm, key: key, salt: salt}
 	out.mu.Unlock()
-	out.pairChanged(&webrtc.ICECandidatePair{
-		Local:  &webrtc.ICECandidate{Address: la.IP.String(), Port: uint16(la.Port), Protocol: webrtc.ICEProtocolUDP, Typ: webrtc.ICECandidateTypeHost},
-		Remote: &webrtc.ICECandidate{Address: ra.IP.String(), Port: uint16(ra.Port), Protocol: webrtc.ICEProtocolUDP, Typ: webrtc.ICECandidateTypeHost},
-	})
+	out.pairChanged(hostPair(la, ra.AddrPort()))
 	if err := out.connected(); err != nil {
 		t.Fatal(err)
 	}
@@ -174,8 +157,8 @@ func TestSendPathWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if from != la.AddrPort() {
-			t.Errorf("packet %d from %v, want %v", i, from, la.AddrPort())
+		if from != la {
+			t.Errorf("packet %d from %v, want %v", i, from, la)
 		}
 		var h rtp.Header
 		plain, err := dec.DecryptRTP(nil, buf[:n], &h)
@@ -234,6 +217,72 @@ func TestSendPathRoute(t *testing.T) {
 		}
 		if tc.want != nil && to.Port() != 5000 {
 			t.Errorf("%s: to %v", tc.name, to)
+		}
+	}
+}
+
+// sendPathSockets opens a media socket (through udpsock, as the engine's) and a remote one on
+// loopback.
+func sendPathSockets(t testing.TB) (*udpsock.Conn, netip.AddrPort, *net.UDPConn) {
+	t.Helper()
+	local, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = local.Close() })
+	conn, err := udpsock.Wrap(local, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = remote.Close() })
+	return conn, local.LocalAddr().(*net.UDPAddr).AddrPort(), remote
+}
+
+func hostPair(local, remote netip.AddrPort) *webrtc.ICECandidatePair {
+	return &webrtc.ICECandidatePair{
+		Local:  &webrtc.ICECandidate{Address: local.Addr().String(), Port: local.Port(), Protocol: webrtc.ICEProtocolUDP, Typ: webrtc.ICECandidateTypeHost},
+		Remote: &webrtc.ICECandidate{Address: remote.Addr().String(), Port: remote.Port(), Protocol: webrtc.ICEProtocolUDP, Typ: webrtc.ICECandidateTypeHost},
+	}
+}
+
+// BenchmarkSendPath is the whole per-subscriber cost of forwarding one 1,000-byte packet: the
+// down track's rewrite, then the send path's SRTP encryption (AES-128-GCM) and send over
+// loopback. The floor relay does the last two per subscriber.
+func BenchmarkSendPath(b *testing.B) {
+	conn, la, remote := sendPathSockets(b)
+	go func() { // keep the receiving socket's buffer from filling
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := remote.ReadFromUDPAddrPort(buf); err != nil {
+				return
+			}
+		}
+	}()
+	sockets := &socketSet{}
+	sockets.add(la, conn)
+	out := newDirectSender(sockets)
+	out.mu.Lock()
+	out.keys = &srtpKeys{profile: srtp.ProtectionProfileAeadAes128Gcm, key: make([]byte, 16), salt: make([]byte, 12)}
+	out.mu.Unlock()
+	out.pairChanged(hostPair(la, remote.LocalAddr().(*net.UDPAddr).AddrPort()))
+	if err := out.connected(); err != nil {
+		b.Fatal(err)
+	}
+	d := newDownTrack(testTrack(), nil, out, nil)
+	if _, err := d.Bind(&fakeBinding{}); err != nil {
+		b.Fatal(err)
+	}
+	p := packet(1)
+	p.Payload = make([]byte, 1000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p.SequenceNumber = uint16(i)
+		if ok, err := d.writeRTP(p, 0, &vp8Descriptor{}, 0); !ok || err != nil {
+			b.Fatal(ok, err)
 		}
 	}
 }
