@@ -158,6 +158,10 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		p.twcc.setConnected(s == webrtc.PeerConnectionStateConnected)
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
+			// The pair's change is notified on another goroutine: take the current one now.
+			if pair, err := p.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
+				p.out.pairChanged(pair)
+			}
 			if err := p.out.connected(); err != nil {
 				p.metrics.SendPaths.WithLabelValues("pion").Inc()
 				p.log.Info("forwarded media sent through pion", "reason", err)

@@ -38,7 +38,7 @@ import (
 // client random and the master secret). The server offers the subscriber connection, so the
 // client answers and browsers take the DTLS client role: the server's hello is the server's own.
 // From these come the same keys pion uses. A connection whose keys or socket are not known (the
-// server was the DTLS client, a relayed candidate) sends through pion, as before.
+// server was the DTLS client, a relayed candidate) sends through pion.
 
 // sendPath is where a subscriber connection's packets go: its SRTP keys and the socket and
 // address of its selected ICE pair.
@@ -128,7 +128,7 @@ func (s *directSender) Write(line []byte) (int, error) {
 	s.mu.Lock()
 	if hs := s.hello; hs != nil && hs.srtp {
 		sec := &dtlsSecrets{masterSecret: master, clientRandom: clientRandom, serverRandom: hs.serverRandom, hash: hs.hash}
-		if keys, err := sec.srtpKeys(srtp.ProtectionProfile(hs.profile)); err == nil {
+		if keys, err := sec.srtpKeys(hs.profile); err == nil {
 			s.keys = keys
 		}
 	}
