@@ -15,16 +15,7 @@ import (
 // whose feedback would cost every subscriber a packet every 100 ms for an estimate that chooses
 // video layers only.
 func TestSubscriberOfferAsksForFeedback(t *testing.T) {
-	e, err := NewEngine(Config{LoopbackOnly: true}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	pc, err := e.newConnection(e.subME, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc := testConnection(t, func(e *Engine) *webrtc.MediaEngine { return e.subME })
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
 		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 			t.Fatal(err)
@@ -57,16 +48,7 @@ func TestSubscriberOfferAsksForFeedback(t *testing.T) {
 // TestPublisherAudioKeepsFeedback: publishers get transport-wide feedback for audio too, as
 // browsers expect for their own estimate.
 func TestPublisherAudioKeepsFeedback(t *testing.T) {
-	e, err := NewEngine(Config{LoopbackOnly: true}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	pc, err := e.newConnection(e.pubME, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc := testConnection(t, func(e *Engine) *webrtc.MediaEngine { return e.pubME })
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,4 +59,21 @@ func TestPublisherAudioKeepsFeedback(t *testing.T) {
 	if !strings.Contains(offer.SDP, "a=rtcp-fb:111 transport-cc") {
 		t.Error("publisher audio lacks transport-cc feedback")
 	}
+}
+
+// testConnection returns a peer connection of a loopback engine with the codecs me picks; both
+// are closed when the test ends.
+func testConnection(t *testing.T, me func(*Engine) *webrtc.MediaEngine) *webrtc.PeerConnection {
+	t.Helper()
+	e, err := NewEngine(Config{LoopbackOnly: true}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	pc, err := e.newConnection(me(e), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	return pc
 }
