@@ -19,6 +19,7 @@ import (
 	"visio/internal/api"
 	"visio/internal/auth"
 	"visio/internal/config"
+	"visio/internal/realip"
 	"visio/internal/sfu"
 	"visio/internal/signal"
 	"visio/web"
@@ -109,8 +110,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
+	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           realip.Handler(proxies, handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),

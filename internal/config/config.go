@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"visio/internal/realip"
 )
 
 // Config is the whole configuration.
@@ -41,6 +43,10 @@ type HTTP struct {
 	// AllowedOrigins are extra origins (host patterns such as "intranet.example.gouv.fr") allowed
 	// to open the signalling WebSocket. The service's own origin is always allowed.
 	AllowedOrigins []string `toml:"allowed_origins"`
+	// TrustedProxies are the reverse proxies (addresses, or networks such as "10.0.0.0/8") whose
+	// X-Forwarded-For header says which client a request comes from: limits per client address
+	// then count clients, not the proxy. Default none: the address of the connection counts.
+	TrustedProxies []string `toml:"trusted_proxies"`
 	// ShutdownTimeout is how long a graceful shutdown waits for participants to be told. Default 5s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 	// DebugAddr, if set, is a separate listener serving Go's profiling endpoints
@@ -155,6 +161,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.PublicURL != "" && !strings.HasPrefix(c.HTTP.PublicURL, "http://") && !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
 		add("http.public_url %q: must start with https:// (or http:// for testing)", c.HTTP.PublicURL)
+	}
+	if _, err := realip.ParsePrefixes(c.HTTP.TrustedProxies); err != nil {
+		add("http.trusted_proxies: %v", err)
 	}
 	if c.Media.UDPPort < 0 || c.Media.UDPPort > 65535 {
 		add("media.udp_port %d: want 0 to 65535", c.Media.UDPPort)

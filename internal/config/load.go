@@ -146,6 +146,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("VISIO_HTTP_ALLOWED_ORIGINS"); v != "" {
 		cfg.HTTP.AllowedOrigins = splitList(v)
 	}
+	if v := getenv("VISIO_HTTP_TRUSTED_PROXIES"); v != "" {
+		cfg.HTTP.TrustedProxies = splitList(v)
+	}
 	if err := applyTranscriptionEnv(&cfg.Transcription, getenv); err != nil {
 		return err
 	}
