@@ -91,7 +91,7 @@ func TestRun(t *testing.T) {
 				t.Errorf("missing samples: delay audio %d video %d, join %d, first media %d",
 					rep.DelayAudio.N, rep.DelayVideo.N, rep.Join.N, rep.FirstMedia.N)
 			}
-			if rep.Floor == nil || rep.Floor.Packets == 0 || rep.Floor.CPUSeconds <= 0 || rep.Ratio <= 0 {
+			if rep.Floor == nil || rep.Floor.Packets == 0 || rep.Floor.CPUSeconds <= 0 || rep.Ratio <= 0 || rep.Floor.Delay.N == 0 {
 				t.Errorf("floor: %+v, ratio %v", rep.Floor, rep.Ratio)
 			}
 		})

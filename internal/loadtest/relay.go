@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"net"
 	"net/netip"
@@ -160,6 +161,14 @@ type floor struct {
 	subConns []*net.UDPConn
 	received atomic.Uint64 // packets the subscribers received
 	wg       sync.WaitGroup
+
+	// The forwarding delay, measured as for the server: publishers note when they send each
+	// payload, subscribers decrypt what they receive and look it up, while measuring is set.
+	epoch     time.Time
+	times     *sendTimes
+	measuring atomic.Bool
+	mu        sync.Mutex // guards delay
+	delay     histogram
 }
 
 // floorStream is one input stream of the floor and who receives it.
@@ -171,7 +180,7 @@ type floorStream struct {
 // startFloor starts the relay child process (exe with RelayEnv set) for nSubs subscribers and
 // the given streams, and the subscribers' draining goroutines.
 func startFloor(ctx context.Context, exe string, args []string, nSubs int, streams []floorStream) (*floor, error) {
-	f := &floor{key: randBytes(relayProfileKeyLen()), salt: randBytes(relayProfileSaltLen())}
+	f := &floor{key: randBytes(relayProfileKeyLen()), salt: randBytes(relayProfileSaltLen()), epoch: time.Now(), times: newSendTimes(maphash.MakeSeed())}
 	setup := relaySetup{Key: f.key, Salt: f.salt}
 	for range nSubs {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -220,21 +229,51 @@ func startFloor(ctx context.Context, exe string, args []string, nSubs int, strea
 		return nil, fmt.Errorf("the floor relay did not start: %q %v", line, err)
 	}
 	f.relay = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))
-	for _, c := range f.subConns {
+	for i, c := range f.subConns {
+		dec, err := srtp.CreateContext(setup.Subs[i].Key, setup.Subs[i].Salt, relayProfile)
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
 		f.wg.Add(1)
 		go func() {
 			defer f.wg.Done()
-			buf := make([]byte, 1500)
+			var delay histogram
+			defer func() {
+				f.mu.Lock()
+				f.delay.merge(&delay)
+				f.mu.Unlock()
+			}()
+			buf, plain := make([]byte, 1500), make([]byte, 1500)
+			var hdr rtp.Header
 			for {
-				if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
+				n, _, err := c.ReadFromUDPAddrPort(buf)
+				if err != nil {
 					return
 				}
 				f.received.Add(1)
+				if !f.measuring.Load() {
+					continue
+				}
+				now := f.now()
+				p, err := dec.DecryptRTP(plain[:0], buf[:n], &hdr)
+				if err != nil {
+					continue
+				}
+				hl := hdr.MarshalSize()
+				if hl > len(p) {
+					continue
+				}
+				if sent, ok := f.times.get(p[hl:]); ok {
+					delay.add(time.Duration(now - sent))
+				}
 			}
 		}()
 	}
 	return f, nil
 }
+
+func (f *floor) now() int64 { return int64(time.Since(f.epoch)) }
 
 func (f *floor) pid() int { return f.cmd.Process.Pid }
 
@@ -263,6 +302,7 @@ func (f *floor) publisherEmit(ssrcs [numStreams]uint32) (emitFunc, func(), error
 			return
 		}
 		plain = append(plain, pkt.Payload...)
+		f.times.put(pkt.Payload, f.now())
 		e, err := ctx.EncryptRTP(enc[:0], plain, nil)
 		if err != nil {
 			return

@@ -57,6 +57,7 @@ type FloorResult struct {
 	Window     time.Duration
 	Packets    float64
 	CPUSeconds float64
+	Delay      percentiles // publisher send to subscriber receive, audio and video
 }
 
 // CPUPerPacket is the relay's CPU per forwarded packet.
@@ -175,6 +176,7 @@ func (rep *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "floor:       %.2f µs per forwarded packet (bare relay, %.0f packets/s over %.1fs)\n",
 			us(f.CPUPerPacket()), f.Packets/f.Window.Seconds(), f.Window.Seconds())
 		fmt.Fprintf(w, "ratio:       SFU / floor = %.2f\n", rep.Ratio)
+		fmt.Fprintf(w, "floor delay: %s\n", f.Delay.ms())
 	}
 	fmt.Fprintf(w, "machine:     load tester %.0f%% of a core, load average %.1f on %d cores\n", rep.TesterCPUPercent, rep.LoadAverage, runtime.NumCPU())
 	fmt.Fprintf(w, "memory:      RSS %.0f -> %.0f MiB (%.0f KiB per participant), Go heap %.0f -> %.0f MiB (%.0f KiB per participant)\n",

@@ -449,7 +449,9 @@ func (r *runner) runFloor(ctx context.Context) (*FloorResult, error) {
 			return err
 		}
 		n0 := f.received.Load()
+		f.measuring.Store(true)
 		window, err := measureWindow(ctx, cfg.FloorDuration)
+		f.measuring.Store(false)
 		if err != nil {
 			return err
 		}
@@ -477,5 +479,8 @@ func (r *runner) runFloor(ctx context.Context) (*FloorResult, error) {
 	if forwarded == 0 {
 		return nil, errors.New("floor relay forwarded nothing")
 	}
+	f.mu.Lock()
+	res.Delay = f.delay.summary()
+	f.mu.Unlock()
 	return res, nil
 }
