@@ -108,6 +108,13 @@ test('simulcast: the layer Bruno receives follows the size of his tile of Alice'
     await screenshot(b, 'simulcast-large.png');
     const pausedLarge = await checkPaused(a, 'large tile');
     if (pausedSmall && pausedLarge) assert.notDeepEqual(pausedSmall, pausedLarge, 'the server asked for other layers once the tile grew');
+
+    // What Bruno decoded was encrypted and sent on the server's own send path, not pion's.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const paths = (p) => Number(metrics.match(new RegExp(`^visio_sfu_subscriber_send_paths_total\\{path="${p}"\\} (\\S+)$`, 'm'))?.[1]);
+    console.log(`observed: subscriber send paths direct=${paths('direct')} pion=${paths('pion')}`);
+    assert.equal(paths('direct'), 2, 'both browsers\' subscriber connections on the direct send path');
+    assert.equal(paths('pion'), 0, 'no subscriber connection on pion\'s send path');
   } finally {
     await browser.close();
   }
