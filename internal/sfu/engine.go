@@ -140,14 +140,14 @@ type bufferFactory = func(kind packetio.BufferPacketType, ssrc uint32) io.ReadWr
 // newConnection makes a peer connection whose decrypted packets go to the buffers buffers makes
 // (streams.go). None of pion's interceptors: what they do per connection with goroutines and
 // timers is done there, on the forwarding path and on the engine's one RTCP goroutine
-// (receive.go, rtcp.go, bwe.go). If out is not nil, the connection's DTLS handshake tells out
-// what its keys come from (sendpath.go).
-func (e *Engine) newConnection(me *webrtc.MediaEngine, buffers bufferFactory, out *directSender) (*webrtc.PeerConnection, error) {
+// (receive.go, rtcp.go, bwe.go). If keys is not nil, it learns the connection's SRTP keys when
+// the server is its DTLS server (dtlskeys.go).
+func (e *Engine) newConnection(me *webrtc.MediaEngine, buffers bufferFactory, keys *keyCapture) (*webrtc.PeerConnection, error) {
 	se := e.se
 	se.BufferFactory = buffers
-	if out != nil {
-		se.SetDTLSServerHelloMessageHook(out.serverHello)
-		se.SetDTLSKeyLogWriter(out)
+	if keys != nil {
+		se.SetDTLSServerHelloMessageHook(keys.serverHello)
+		se.SetDTLSKeyLogWriter(keys)
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(&interceptor.Registry{}), webrtc.WithSettingEngine(se))
 	return api.NewPeerConnection(webrtc.Configuration{})

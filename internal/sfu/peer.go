@@ -142,7 +142,7 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 	if p.pub, err = r.engine.newConnection(r.engine.pubME, p.publisherBuffers, nil); err != nil {
 		return nil, fmt.Errorf("new publisher connection: %w", err)
 	}
-	if p.sub, err = r.engine.newConnection(r.engine.subME, p.subscriberBuffers, p.out); err != nil {
+	if p.sub, err = r.engine.newConnection(r.engine.subME, p.subscriberBuffers, &keyCapture{onKeys: p.out.setKeys}); err != nil {
 		_ = p.pub.Close()
 		return nil, fmt.Errorf("new subscriber connection: %w", err)
 	}
@@ -291,6 +291,7 @@ func (p *Peer) HandleAnswer(sdp string) error {
 	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
+	p.out.setCryptex(declaresCryptex(p.sub.RemoteDescription()))
 	p.negotiating = false
 	for _, c := range p.pendingCand {
 		if err := p.sub.AddICECandidate(c); err != nil {

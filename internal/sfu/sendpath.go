@@ -1,22 +1,14 @@
 package sfu
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/pion/dtls/v3"
-	"github.com/pion/dtls/v3/pkg/crypto/prf"
-	"github.com/pion/dtls/v3/pkg/protocol/extension"
-	"github.com/pion/dtls/v3/pkg/protocol/handshake"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -32,13 +24,9 @@ import (
 // SRTP context and sends on the media socket of the connection's selected ICE pair, as a bare
 // relay does; pion keeps everything else (ICE, DTLS, RTCP, the packets that arrive).
 //
-// The SRTP keys are those pion derives from the DTLS handshake (RFC 5764 section 4.2). Pion does
-// not hand them out, but it has two hooks that together tell what they come from: the DTLS
-// server's hello (the server random, the cipher suite, the SRTP profile) and the key log (the
-// client random and the master secret). The server offers the subscriber connection, so the
-// client answers and browsers take the DTLS client role: the server's hello is the server's own.
-// From these come the same keys pion uses. A connection whose keys or socket are not known (the
-// server was the DTLS client, a relayed candidate) sends through pion.
+// The SRTP keys are those pion derives from the DTLS handshake (dtlskeys.go). A connection whose
+// keys or socket are not known (the server was the DTLS client, a relayed candidate) sends
+// through pion.
 
 // sendPath is where a subscriber connection's packets go: its SRTP keys and the socket and
 // address of its selected ICE pair.
@@ -48,93 +36,62 @@ type sendPath struct {
 	to   netip.AddrPort
 }
 
-// srtpKeys are the SRTP master key and salt of what the server sends on one DTLS association.
-type srtpKeys struct {
-	profile   srtp.ProtectionProfile
-	key, salt []byte
-}
-
 // directSender is the send path of one subscriber connection. It is set up once the connection
 // is connected, and follows the changes of its selected ICE pair.
 type directSender struct {
 	sockets *socketSet
 	path    atomic.Pointer[sendPath] // nil: send through pion
 
-	encMu   sync.Mutex    // guards the following fields
-	enc     *srtp.Context // what the connection sends, all SSRCs
-	encKeys *srtpKeys     // the keys enc was made with
-	encHdr  rtp.Header    // scratch
+	cryptex atomic.Bool // the subscriber accepts encrypted header extensions (RFC 9335)
+
+	encMu      sync.Mutex    // guards the following fields
+	enc        *srtp.Context // what the connection sends, all SSRCs
+	encKeys    *srtpKeys     // the keys enc was made with
+	encCryptex bool          // enc encrypts header extensions
+	encHdr     rtp.Header    // scratch
 
 	mu     sync.Mutex // guards the following fields
-	hello  *handshakeSecrets
-	keys   *srtpKeys
+	keys   *srtpKeys  // what the server sends with; nil until the DTLS handshake tells
 	pair   *webrtc.ICECandidatePair
 	ready  bool // the connection is connected
 	closed bool
-}
-
-// handshakeSecrets is what the server's DTLS hello chose.
-type handshakeSecrets struct {
-	serverRandom []byte
-	hash         prf.HashFunc
-	profile      srtp.ProtectionProfile
-	srtp         bool // profile is set
 }
 
 func newDirectSender(sockets *socketSet) *directSender {
 	return &directSender{sockets: sockets}
 }
 
-// serverHello notes what the server's DTLS hello chose (pion calls it when the server is the DTLS
-// server, which it is when the client answers its offer as browsers do): the server random, the
-// cipher suite (its hash is the exporter's) and the SRTP profile. It returns the hello unchanged.
-func (s *directSender) serverHello(m handshake.MessageServerHello) handshake.Message {
-	hs := &handshakeSecrets{}
-	r := m.Random.MarshalFixed()
-	hs.serverRandom = r[:]
-	hs.hash = sha256.New
-	if m.CipherSuiteID != nil && strings.HasSuffix(dtls.CipherSuiteName(dtls.CipherSuiteID(*m.CipherSuiteID)), "_SHA384") {
-		hs.hash = sha512.New384
+// setCryptex records whether the subscriber declared it accepts encrypted header extensions
+// (RFC 9335): the send path then encrypts them, as pion does once that is negotiated.
+func (s *directSender) setCryptex(on bool) { s.cryptex.Store(on) }
+
+// declaresCryptex reports whether a description declares RFC 9335 header extension encryption,
+// for the session or a media section.
+func declaresCryptex(d *webrtc.SessionDescription) bool {
+	if d == nil {
+		return false
 	}
-	for _, e := range m.Extensions {
-		if u, ok := e.(*extension.UseSRTP); ok && len(u.ProtectionProfiles) == 1 && len(u.MasterKeyIdentifier) == 0 {
-			if p, ok := srtpProfileOf(u.ProtectionProfiles[0]); ok {
-				hs.profile, hs.srtp = p, true
-			}
+	parsed, err := d.Unmarshal()
+	if err != nil {
+		return false
+	}
+	if _, ok := parsed.Attribute(sdp.AttrKeyCryptex); ok {
+		return true
+	}
+	for _, m := range parsed.MediaDescriptions {
+		if _, ok := m.Attribute(sdp.AttrKeyCryptex); ok {
+			return true
 		}
 	}
-	s.mu.Lock()
-	if s.hello == nil || !bytes.Equal(s.hello.serverRandom, hs.serverRandom) {
-		s.hello, s.keys = hs, nil // a new handshake
-	}
-	s.mu.Unlock()
-	_ = s.update()
-	return &m
+	return false
 }
 
-// Write takes a line of the DTLS key log pion writes when the handshake has its master secret
-// (NSS key log format: CLIENT_RANDOM <client random> <master secret>, in hex). The log is this
-// in-process hand-over only: it is kept nowhere.
-func (s *directSender) Write(line []byte) (int, error) {
-	f := bytes.Fields(line)
-	if len(f) != 3 || string(f[0]) != "CLIENT_RANDOM" {
-		return len(line), nil
-	}
-	clientRandom, err1 := hex.DecodeString(string(f[1]))
-	master, err2 := hex.DecodeString(string(f[2]))
-	if err1 != nil || err2 != nil {
-		return len(line), nil
-	}
+// setKeys takes the keys of a DTLS handshake (nil when a new one starts).
+func (s *directSender) setKeys(k *srtpKeys) {
 	s.mu.Lock()
-	if hs := s.hello; hs != nil && hs.srtp {
-		sec := &dtlsSecrets{masterSecret: master, clientRandom: clientRandom, serverRandom: hs.serverRandom, hash: hs.hash}
-		if keys, err := sec.srtpKeys(hs.profile); err == nil {
-			s.keys = keys
-		}
-	}
+	s.keys = k
 	s.mu.Unlock()
 	_ = s.update()
-	return len(line), nil
 }
 
 // connected marks the connection connected (its DTLS handshake over): from then on packets take
@@ -297,7 +254,18 @@ func (s *directSender) send(p *sendPath, h *rtp.Header, payload []byte) (int, er
 			s.encMu.Unlock()
 			return 0, err
 		}
-		s.enc, s.encKeys = ctx, p.keys
+		s.enc, s.encKeys, s.encCryptex = ctx, p.keys, false
+	}
+	if c := s.cryptex.Load(); c != s.encCryptex {
+		mode := srtp.CryptexModeDisabled
+		if c {
+			mode = srtp.CryptexModeEnabled
+		}
+		if err := s.enc.UpdateOptions(srtp.Cryptex(mode)); err != nil {
+			s.encMu.Unlock()
+			return 0, err
+		}
+		s.encCryptex = c
 	}
 	out, err := s.enc.EncryptRTP(b[:0], b[:n], &s.encHdr) // in place
 	s.encMu.Unlock()
@@ -308,43 +276,3 @@ func (s *directSender) send(p *sendPath, h *rtp.Header, payload []byte) (int, er
 }
 
 var errPacketTooLarge = errors.New("RTP packet too large")
-
-// dtlsSecrets are what a DTLS association's keys are derived from.
-type dtlsSecrets struct {
-	masterSecret, clientRandom, serverRandom []byte
-	isClient                                 bool
-	hash                                     prf.HashFunc
-}
-
-// srtpKeys returns the SRTP master key and salt the server sends with: RFC 5764 section 4.2, the
-// keying material exported with the label EXTRACTOR-dtls_srtp (RFC 5705), laid out as pion does.
-func (s *dtlsSecrets) srtpKeys(profile srtp.ProtectionProfile) (*srtpKeys, error) {
-	cfg := srtp.Config{Profile: profile}
-	if err := cfg.ExtractSessionKeysFromDTLS(s, s.isClient); err != nil {
-		return nil, fmt.Errorf("SRTP keys: %w", err)
-	}
-	return &srtpKeys{profile: profile, key: cfg.Keys.LocalMasterKey, salt: cfg.Keys.LocalMasterSalt}, nil
-}
-
-// ExportKeyingMaterial is the TLS 1.2 keying material exporter (RFC 5705) without context.
-func (s *dtlsSecrets) ExportKeyingMaterial(label string, context []byte, length int) ([]byte, error) {
-	if len(context) != 0 {
-		return nil, errors.New("exporter context not supported")
-	}
-	seed := make([]byte, 0, len(label)+len(s.clientRandom)+len(s.serverRandom))
-	seed = append(append(append(seed, label...), s.clientRandom...), s.serverRandom...)
-	return prf.PHash(s.masterSecret, seed, length, s.hash)
-}
-
-// srtpProfileOf returns the SRTP profile of a DTLS use_srtp profile (RFC 5764 section 4.1.2).
-func srtpProfileOf(p dtls.SRTPProtectionProfile) (srtp.ProtectionProfile, bool) {
-	switch p {
-	case dtls.SRTP_AEAD_AES_128_GCM:
-		return srtp.ProtectionProfileAeadAes128Gcm, true
-	case dtls.SRTP_AEAD_AES_256_GCM:
-		return srtp.ProtectionProfileAeadAes256Gcm, true
-	case dtls.SRTP_AES128_CM_HMAC_SHA1_80:
-		return srtp.ProtectionProfileAes128CmHmacSha1_80, true
-	}
-	return 0, false
-}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,10 +19,10 @@ import (
 	"visio/internal/udpsock"
 )
 
-// TestSendPathKeys: the SRTP keys the send path derives from the DTLS server's hello and key log
-// are those pion derives from the finished handshake, for each SRTP profile, with both hashes of
-// the exporter (SHA-256 and SHA-384 cipher suites), with and without extended master secret.
-func TestSendPathKeys(t *testing.T) {
+// TestDTLSKeys: the SRTP keys derived from the DTLS server's hello and key log are those pion
+// derives from the finished handshake, for each SRTP profile, with both hashes of the exporter
+// (SHA-256 and SHA-384 cipher suites), with and without extended master secret.
+func TestDTLSKeys(t *testing.T) {
 	cases := []struct {
 		name    string
 		suite   dtls.CipherSuiteID
@@ -34,13 +35,16 @@ func TestSendPathKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := newDirectSender(&socketSet{})
+			var mu sync.Mutex
+			var got *srtpKeys
+			calls := 0
+			k := &keyCapture{onKeys: func(s *srtpKeys) { mu.Lock(); got = s; calls++; mu.Unlock() }}
 			server, _ := dtlsHandshake(t, &dtls.Config{
 				CipherSuites:           []dtls.CipherSuiteID{tc.suite},
 				SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{tc.profile},
 				ExtendedMasterSecret:   tc.ems,
-				ServerHelloMessageHook: out.serverHello,
-				KeyLogWriter:           out,
+				ServerHelloMessageHook: k.serverHello,
+				KeyLogWriter:           k,
 			})
 			state, ok := server.ConnectionState()
 			if !ok {
@@ -51,11 +55,10 @@ func TestSendPathKeys(t *testing.T) {
 			if err := want.ExtractSessionKeysFromDTLS(&state, false); err != nil {
 				t.Fatal(err)
 			}
-			out.mu.Lock()
-			got := out.keys
-			out.mu.Unlock()
+			mu.Lock()
+			defer mu.Unlock()
 			if got == nil {
-				t.Fatal("no keys derived")
+				t.Fatalf("no keys derived (%d calls)", calls)
 			}
 			if got.profile != profile || !bytes.Equal(got.key, want.Keys.LocalMasterKey) || !bytes.Equal(got.salt, want.Keys.LocalMasterSalt) {
 				t.Errorf("keys %v %x %x, want %v %x %x", got.profile, got.key, got.salt, profile, want.Keys.LocalMasterKey, want.Keys.LocalMasterSalt)
@@ -171,6 +174,35 @@ func TestSendPathWrites(t *testing.T) {
 	}
 	if fallback.n != 1 {
 		t.Errorf("%d packets through pion, want 1", fallback.n)
+	}
+
+	// A subscriber that declared RFC 9335 gets its header extensions encrypted.
+	out.setCryptex(true)
+	hdr.SequenceNumber++
+	if err := hdr.SetExtension(5, []byte{0x80 | 30}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteRTP(hdr, []byte("five")); err != nil {
+		t.Fatal(err)
+	}
+	_ = remote.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err := remote.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if profile := uint16(buf[12])<<8 | uint16(buf[13]); profile != 0xC0DE {
+		t.Errorf("header extension profile %#x, want 0xC0DE (encrypted)", profile)
+	}
+	if err := dec.UpdateOptions(srtp.Cryptex(srtp.CryptexModeEnabled)); err != nil {
+		t.Fatal(err)
+	}
+	var h rtp.Header
+	plain, err := dec.DecryptRTP(nil, buf[:n], &h)
+	if err != nil || string(plain[len(plain)-4:]) != "five" {
+		t.Fatalf("encrypted header extensions: %v", err)
+	}
+	if ext := h.GetExtension(5); len(ext) != 1 || ext[0] != 0x80|30 {
+		t.Errorf("audio level extension %x after decryption", ext)
 	}
 	out.close()
 	if _, err := w.WriteRTP(hdr, []byte("after")); err != nil || fallback.n != 2 {
