@@ -291,7 +291,7 @@ func (p *Peer) HandleAnswer(sdp string) error {
 	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
-	p.out.setCryptex(declaresCryptex(p.sub.RemoteDescription()))
+	p.out.setCryptex(declaresCryptex(sdp))
 	p.negotiating = false
 	for _, c := range p.pendingCand {
 		if err := p.sub.AddICECandidate(c); err != nil {

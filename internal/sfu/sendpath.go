@@ -65,14 +65,11 @@ func newDirectSender(sockets *socketSet) *directSender {
 // (RFC 9335): the send path then encrypts them, as pion does once that is negotiated.
 func (s *directSender) setCryptex(on bool) { s.cryptex.Store(on) }
 
-// declaresCryptex reports whether a description declares RFC 9335 header extension encryption,
-// for the session or a media section.
-func declaresCryptex(d *webrtc.SessionDescription) bool {
-	if d == nil {
-		return false
-	}
-	parsed, err := d.Unmarshal()
-	if err != nil {
+// declaresCryptex reports whether a session description declares RFC 9335 header extension
+// encryption, for the session or a media section.
+func declaresCryptex(desc string) bool {
+	parsed := &sdp.SessionDescription{}
+	if err := parsed.UnmarshalString(desc); err != nil {
 		return false
 	}
 	if _, ok := parsed.Attribute(sdp.AttrKeyCryptex); ok {

@@ -318,3 +318,21 @@ func BenchmarkSendPath(b *testing.B) {
 		}
 	}
 }
+
+func TestDeclaresCryptex(t *testing.T) {
+	const head = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	const media = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+	for _, tc := range []struct {
+		name, sdp string
+		want      bool
+	}{
+		{"session", head + "a=cryptex\r\n" + media, true},
+		{"media", head + media + "a=cryptex\r\n", true},
+		{"none", head + media, false},
+		{"garbage", "not SDP", false},
+	} {
+		if got := declaresCryptex(tc.sdp); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
