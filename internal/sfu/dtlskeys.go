@@ -107,15 +107,15 @@ func (k *keyCapture) Write(line []byte) (int, error) {
 // dtlsSecrets are what a DTLS association's keys are derived from.
 type dtlsSecrets struct {
 	masterSecret, clientRandom, serverRandom []byte
-	isClient                                 bool
 	hash                                     prf.HashFunc
 }
 
-// srtpKeys returns the SRTP master key and salt the server sends with: RFC 5764 section 4.2, the
-// keying material exported with the label EXTRACTOR-dtls_srtp (RFC 5705), laid out as pion does.
+// srtpKeys returns the SRTP master key and salt the server sends with, as the DTLS server: RFC
+// 5764 section 4.2, the keying material exported with the label EXTRACTOR-dtls_srtp (RFC 5705),
+// laid out as pion does.
 func (s *dtlsSecrets) srtpKeys(profile srtp.ProtectionProfile) (*srtpKeys, error) {
 	cfg := srtp.Config{Profile: profile}
-	if err := cfg.ExtractSessionKeysFromDTLS(s, s.isClient); err != nil {
+	if err := cfg.ExtractSessionKeysFromDTLS(s, false); err != nil {
 		return nil, fmt.Errorf("SRTP keys: %w", err)
 	}
 	return &srtpKeys{profile: profile, key: cfg.Keys.LocalMasterKey, salt: cfg.Keys.LocalMasterSalt}, nil

@@ -20,8 +20,8 @@ import (
 // an SSRC lookup), the mux endpoint, the ICE connection (a closed check, the selected pair, a
 // clock read), the candidate, the UDP mux (an address registry under a lock) and at last the
 // socket. At tens of thousands of packets a second they cost as much as the encryption and the
-// send themselves. So once a subscriber connection is up, each down track encrypts with its own
-// SRTP context and sends on the media socket of the connection's selected ICE pair, as a bare
+// send themselves. So once a subscriber connection is up, its down tracks encrypt with the
+// connection's SRTP context and send on the media socket of its selected ICE pair, as a bare
 // relay does; pion keeps everything else (ICE, DTLS, RTCP, the packets that arrive).
 //
 // The SRTP keys are those pion derives from the DTLS handshake (dtlskeys.go). A connection whose
