@@ -169,11 +169,10 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 				p.metrics.SendPaths.WithLabelValues("direct").Inc()
 				p.log.Debug("forwarded media sent directly")
 			}
+		case webrtc.PeerConnectionStateFailed:
+			p.RestartICE()
 		case webrtc.PeerConnectionStateClosed:
 			p.out.close()
-		}
-		if s == webrtc.PeerConnectionStateFailed {
-			p.RestartICE()
 		}
 	})
 	return p, nil

@@ -190,7 +190,7 @@ func (s *socketSet) route(p *webrtc.ICECandidatePair) (*udpsock.Conn, netip.Addr
 			continue
 		}
 		if only != nil {
-			return nil, netip.AddrPort{}, errors.New("local candidate address on no one socket")
+			return nil, netip.AddrPort{}, errors.New("local candidate address on several sockets")
 		}
 		only = c
 	}
