@@ -14,6 +14,7 @@ import (
 	"visio/internal/auth"
 	"visio/internal/auth/localidp"
 	"visio/internal/config"
+	"visio/internal/room"
 	"visio/internal/signal"
 	"visio/internal/store"
 	"visio/internal/store/postgres"
@@ -237,8 +238,8 @@ func (g *gate) Admit(ctx context.Context, code, token string) (signal.Entrant, e
 	}
 	return signal.Entrant{
 		ID: grant.Subject, Name: grant.Name, SignedIn: !grant.Guest, Role: string(role), Direct: adm.Direct,
-		Publish: can(auth.PermPublish), Subscribe: can(auth.PermSubscribe), Moderate: can(auth.PermModerate),
-		Room: signal.RoomInfo{Code: r.Code, Name: r.Name, Access: string(r.Access)},
+		Permissions: room.Permissions{Publish: can(auth.PermPublish), Subscribe: can(auth.PermSubscribe), Moderate: can(auth.PermModerate)},
+		Room:        signal.RoomInfo{Code: r.Code, Name: r.Name, Access: string(r.Access)},
 	}, nil
 }
 

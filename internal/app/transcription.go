@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"visio/internal/config"
+	"visio/internal/room"
 	"visio/internal/signal"
 	"visio/internal/transcribe"
 	"visio/internal/transcribe/archive"
@@ -80,7 +81,7 @@ func newTranscription(cfg config.Config, hub *signal.Hub, log *slog.Logger) (*tr
 		return nil, err
 	}
 	t.store = store
-	hub.SetTranscription(&signal.Transcription{Recognizer: t.rec, Language: tc.Language, Store: store, Logger: log})
+	hub.SetTranscription(&room.Transcription{Recognizer: t.rec, Language: tc.Language, Store: store, Logger: log})
 	return t, nil
 }
 
