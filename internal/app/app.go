@@ -70,6 +70,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		ICEServers:           ice,
 		OriginPatterns:       cfg.HTTP.AllowedOrigins,
 		LobbyTimeout:         cfg.Room.LobbyTimeout.D(),
+		JoinTimeout:          cfg.Signal.JoinTimeout.D(),
+		MaxSocketsPerAddress: cfg.Signal.MaxSocketsPerAddress,
+		MaxSockets:           cfg.Signal.MaxSockets,
 	}, acc.gate, engine, signal.NewMetrics(reg), log.With("component", "signal"))
 
 	tx, err := newTranscription(cfg, hub, log.With("component", "transcription"))

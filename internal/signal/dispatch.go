@@ -100,6 +100,7 @@ func (s *session) join(ctx context.Context, j *Join) error {
 	}
 	if req != nil {
 		s.req = req
+		s.markJoined()
 		s.log = s.log.With("lobby_request", req.ID())
 		return nil
 	}
@@ -108,6 +109,7 @@ func (s *session) join(ctx context.Context, j *Join) error {
 }
 
 func (s *session) attach(p *room.Participant) {
+	s.markJoined()
 	s.p = p
 	s.log = s.log.With("participant", p.ID())
 }

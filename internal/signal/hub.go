@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -36,6 +37,11 @@ type Config struct {
 	OriginPatterns []string
 	// LobbyTimeout is how long someone waits in the lobby before being told nobody let them in.
 	LobbyTimeout time.Duration
+	// JoinTimeout is how long a socket may stay open without sending join (default 10 s).
+	JoinTimeout time.Duration
+	// MaxSocketsPerAddress and MaxSockets cap the sockets open at once from one client address
+	// and in total (defaults 256 and 10000).
+	MaxSocketsPerAddress, MaxSockets int
 }
 
 // Hub runs the signalling of every meeting on this server: it upgrades requests to sessions
@@ -47,6 +53,10 @@ type Hub struct {
 	metrics  *Metrics
 	log      *slog.Logger
 	sessions *routine.Group // one goroutine per open socket
+
+	mu     sync.Mutex // guards the following fields; a leaf
+	open   int        // sockets open
+	byAddr map[string]int
 }
 
 // NewHub returns a hub for the meetings gate lets people into, with media from engine.
@@ -54,12 +64,22 @@ func NewHub(cfg Config, gate Gate, engine *sfu.Engine, metrics *Metrics, log *sl
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
+	if cfg.JoinTimeout <= 0 {
+		cfg.JoinTimeout = 10 * time.Second
+	}
+	if cfg.MaxSocketsPerAddress <= 0 {
+		cfg.MaxSocketsPerAddress = 256
+	}
+	if cfg.MaxSockets <= 0 {
+		cfg.MaxSockets = 10000
+	}
 	ms := room.New(room.Params{
 		Config: room.Config{MaxParticipants: cfg.MaxParticipants, ReconnectGrace: cfg.ReconnectGrace, LobbyTimeout: cfg.LobbyTimeout},
 		Media:  sfuMedia(engine), Roles: gate,
 		Rooms: metrics.Rooms, Participants: metrics.Participants, Log: log,
 	})
-	return &Hub{cfg: cfg, gate: gate, meetings: ms, metrics: metrics, log: log, sessions: routine.NewGroup(context.Background())}
+	return &Hub{cfg: cfg, gate: gate, meetings: ms, metrics: metrics, log: log,
+		sessions: routine.NewGroup(context.Background()), byAddr: map[string]int{}}
 }
 
 // SetTranscription enables live transcription in the hub's meetings. Call it before serving.
@@ -106,9 +126,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.Debug("websocket upgrade refused", "err", err)
 			return
 		}
+		addr := remoteIP(r)
+		if !h.openSocket(addr) {
+			h.refuse(ctx, conn, addr)
+			return
+		}
+		defer h.closeSocket(addr)
 		conn.SetReadLimit(int64(h.cfg.MaxMessageBytes))
 		s := newSession(h, code, conn)
-		s.addr = remoteIP(r)
+		s.addr = addr
 		s.run(ctx)
 	})
 	if !started {

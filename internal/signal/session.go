@@ -46,11 +46,13 @@ type session struct {
 	closeOnce  sync.Once
 	closing    chan struct{}
 	writerDone chan struct{}
+	joined     chan struct{} // closed at the first join accepted (caps.go)
 
 	// Owned by the reading goroutine.
-	p    *room.Participant
-	req  *room.LobbyRequest // waiting in the lobby; p is nil until admitted
-	left bool
+	p         *room.Participant
+	req       *room.LobbyRequest // waiting in the lobby; p is nil until admitted
+	left      bool
+	hasJoined bool
 }
 
 var _ room.Conn = (*session)(nil)
@@ -67,6 +69,7 @@ func newSession(h *Hub, code string, conn *websocket.Conn) *session {
 		hard:       rate.NewLimiter(rate.Limit(2*perSec), int(4*perSec)),
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
+		joined:     make(chan struct{}),
 	}
 }
 
@@ -78,6 +81,7 @@ func (s *session) run(ctx context.Context) {
 		s.writeLoop(ctx)
 	})
 	s.group.Go(s.pingLoop)
+	s.group.Go(s.joinDeadline)
 
 	s.readLoop(s.group.Context())
 	// Let the writer flush what is queued (a fatal error, a bye) and close the socket.
