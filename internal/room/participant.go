@@ -53,9 +53,6 @@ func (p *Participant) ID() string { return p.id }
 // Peer is the participant's media, for the signalling layer's negotiation.
 func (p *Participant) Peer() Peer { return p.peer }
 
-// Meeting is the meeting the participant is in.
-func (p *Participant) Meeting() *Meeting { return p.m }
-
 // Leave takes the participant out of the meeting.
 func (p *Participant) Leave() { p.m.remove(p, "left") }
 
