@@ -43,7 +43,7 @@ func (h *Hub) encode(ev room.Event) any {
 	case room.Bye:
 		return Bye{Type: "bye", Reason: e.Reason, Message: e.Message}
 	case room.Refused:
-		pe := protocolError(e.Err)
+		pe := refusal(e.Err)
 		return ErrorMessage{Type: "error", Code: pe.Code, Message: pe.Message, Fatal: true}
 	case room.Moderated:
 		return Moderation{Type: "moderation", Action: e.Action, ActorID: e.ActorID, ActorName: e.ActorName, TargetID: e.TargetID, TargetName: e.TargetName}

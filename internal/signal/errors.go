@@ -39,3 +39,12 @@ func protocolError(err error) *ProtocolError {
 	}
 	return &ProtocolError{Code: CodeServerError, Message: "the server could not handle this message"}
 }
+
+// refusal is how a failed admission from the lobby is reported.
+func refusal(err error) *ProtocolError {
+	pe := protocolError(err)
+	if pe.Code == CodeServerError {
+		pe = &ProtocolError{Code: CodeServerError, Message: "could not let you in; join again", Fatal: true}
+	}
+	return pe
+}

@@ -166,7 +166,7 @@ func (s *session) Send(ev room.Event) {
 // Close implements room.Conn: a refusal closes as a fatal error does, anything else normally.
 func (s *session) Close(last room.Event) {
 	if r, ok := last.(room.Refused); ok {
-		s.fail(protocolError(r.Err))
+		s.fail(refusal(r.Err))
 		return
 	}
 	var msg any
