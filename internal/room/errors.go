@@ -24,6 +24,8 @@ var (
 	ErrResumeExpired = errors.New("this session can no longer be resumed; join again")
 	// ErrKnockLimited: the person or address asked to enter too often.
 	ErrKnockLimited = errors.New("too many requests to enter; wait a minute")
+	// ErrTryAgain: the meeting kept closing as the person arrived; they may join again.
+	ErrTryAgain = errors.New("could not join the meeting; try again")
 	// ErrTranscriptionUnavailable: no speech recognizer is configured.
 	ErrTranscriptionUnavailable = transcribe.ErrUnavailable
 

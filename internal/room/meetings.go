@@ -101,7 +101,7 @@ func (ms *Meetings) Join(code, addr string, conn Conn, e Entrant) (*Participant,
 		}
 		return p, req, nil
 	}
-	return nil, nil, ErrShuttingDown
+	return nil, nil, ErrTryAgain
 }
 
 // Resume re-attaches the participant holding token, in reconnect grace or still attached

@@ -26,6 +26,7 @@ func protocolError(err error) *ProtocolError {
 		{room.ErrResumeExpired, CodeResumeExpired, true},
 		{room.ErrKnockLimited, CodeRateLimited, true},
 		{room.ErrShuttingDown, CodeServerError, true},
+		{room.ErrTryAgain, CodeServerError, true},
 		{room.ErrForbidden, CodeForbidden, false},
 		{room.ErrUnknownParticipant, CodeUnknownParticipant, false},
 		{room.ErrTranscriptionUnavailable, CodeTranscriptionUnavailable, false},
