@@ -20,6 +20,7 @@ import (
 	"visio/internal/auth"
 	"visio/internal/config"
 	"visio/internal/realip"
+	"visio/internal/routine"
 	"visio/internal/sfu"
 	"visio/internal/signal"
 	"visio/web"
@@ -69,6 +70,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		ICEServers:           ice,
 		OriginPatterns:       cfg.HTTP.AllowedOrigins,
 		LobbyTimeout:         cfg.Room.LobbyTimeout.D(),
+		JoinTimeout:          cfg.Signal.JoinTimeout.D(),
+		MaxSocketsPerAddress: cfg.Signal.MaxSocketsPerAddress,
+		MaxSockets:           cfg.Signal.MaxSockets,
 	}, acc.gate, engine, signal.NewMetrics(reg), log.With("component", "signal"))
 
 	tx, err := newTranscription(cfg, hub, log.With("component", "transcription"))
@@ -145,19 +149,18 @@ func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
 // Run serves until ctx is cancelled, then shuts down gracefully: participants are told, rooms
 // are closed, and the ports are released.
 func (a *App) Run(ctx context.Context, stdout io.Writer) error {
+	// The service's own goroutines: the web server and the debug listener.
+	g := routine.NewGroup(ctx)
+	defer g.Close()
 	if a.cfg.HTTP.DebugAddr != "" {
-		dctx, stopDebug := context.WithCancel(ctx)
-		done, err := startDebug(dctx, a.cfg.HTTP.DebugAddr, a.log)
-		if err != nil {
-			stopDebug()
+		if err := startDebug(g, a.cfg.HTTP.DebugAddr, a.log); err != nil {
 			return err
 		}
-		defer func() { stopDebug(); <-done }()
 	}
 	errc := make(chan error, 1)
 	a.tx.start()
 	a.acc.start()
-	go func() {
+	g.Go(func(context.Context) {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
 			err = a.http.ServeTLS(a.ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
@@ -168,7 +171,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 			err = nil
 		}
 		errc <- err
-	}()
+	})
 	if stdout != nil {
 		fmt.Fprintf(stdout, "visio: listening on %s\n", a.URL())
 	}
