@@ -1,0 +1,128 @@
+package cluster
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RelayHeader marks a signalling request relayed by another node; its value is the relaying
+// node's id, the time, and a MAC under the cluster key. A node serves a relayed request itself,
+// whatever its own view of the placement, so that two nodes that briefly disagree never relay a
+// request back and forth.
+const RelayHeader = "Visio-Relay"
+
+// Router sends each signalling WebSocket to the node that holds its room: it serves it with
+// Local when the room is here, and otherwise relays the connection, upgrade included, to the
+// room's node over HTTP. Media never passes through the relaying node: the room's node announces
+// its own media addresses in the session's SDP.
+type Router struct {
+	Member *Member
+	// Local serves rooms held by this node.
+	Local http.Handler
+	// Exists says whether a room code names a room (an unknown code is not placed: Local
+	// answers 404 for it).
+	Exists func(r *http.Request, code string) (bool, error)
+	Log    *slog.Logger
+	// Transport carries relayed requests. Default http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// ServeHTTP routes a request for /api/v1/rooms/{code}/ws.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	if v := r.Header.Get(RelayHeader); v != "" {
+		if !rt.validRelay(v) {
+			writeError(w, http.StatusForbidden, "forbidden", "This request is not from a node of this service.")
+			return
+		}
+		rt.Local.ServeHTTP(w, r)
+		return
+	}
+	if ok, err := rt.Exists(r, code); err != nil || !ok {
+		rt.Local.ServeHTTP(w, r) // Local says what is wrong with the room
+		return
+	}
+	n, err := rt.Member.Place(r.Context(), code)
+	if err != nil {
+		rt.Log.Warn("cannot place a room", "room", code, "err", err)
+		w.Header().Set("Retry-After", "2")
+		msg := "The service cannot start this meeting right now. Try again in a moment."
+		if errors.Is(err, ErrNoNode) {
+			msg = "No server can take this meeting right now. Try again in a moment."
+		}
+		writeError(w, http.StatusServiceUnavailable, "cluster_unavailable", msg)
+		return
+	}
+	if n.ID == rt.Member.ID() {
+		rt.Local.ServeHTTP(w, r)
+		return
+	}
+	target, err := url.Parse(n.URL)
+	if err != nil || target.Host == "" {
+		rt.Log.Error("node announces an unusable URL", "node", n.ID, "url", n.URL)
+		writeError(w, http.StatusServiceUnavailable, "cluster_unavailable", "The service cannot reach this meeting's server right now.")
+		return
+	}
+	rt.relay(w, r, n.ID, target)
+}
+
+func (rt *Router) relay(w http.ResponseWriter, r *http.Request, node string, target *url.URL) {
+	p := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host // the room's node checks the Origin against the host the browser used
+			pr.SetXForwarded()
+			pr.Out.Header.Set(RelayHeader, rt.relayValue())
+		},
+		Transport: rt.Transport,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			rt.Log.Warn("relay to the room's node failed", "node", node, "err", err)
+			writeError(w, http.StatusBadGateway, "cluster_unavailable", "This meeting's server cannot be reached right now. Try again in a moment.")
+		},
+	}
+	p.ServeHTTP(w, r)
+}
+
+func (rt *Router) relayValue() string {
+	msg := rt.Member.ID() + "." + strconv.FormatInt(rt.Member.cfg.Now().Unix(), 10)
+	return msg + "." + base64.RawURLEncoding.EncodeToString(rt.Member.seal.mac([]byte("relay\x00"+msg)))
+}
+
+// validRelay checks a relay header: a known MAC, made within MaxClockSkew.
+func (rt *Router) validRelay(v string) bool {
+	i := strings.LastIndexByte(v, '.')
+	if i < 0 {
+		return false
+	}
+	msg, sig := v[:i], v[i+1:]
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, rt.Member.seal.mac([]byte("relay\x00"+msg))) {
+		return false
+	}
+	j := strings.LastIndexByte(msg, '.')
+	if j < 0 {
+		return false
+	}
+	at, err := strconv.ParseInt(msg[j+1:], 10, 64)
+	if err != nil {
+		return false
+	}
+	d := rt.Member.cfg.Now().Sub(time.Unix(at, 0))
+	return d < MaxClockSkew && d > -MaxClockSkew
+}
+
+// writeError writes the API's error shape.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
