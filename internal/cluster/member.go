@@ -125,7 +125,7 @@ func (m *Member) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			done = true
 		case <-t.C:
-			actx, cancel := context.WithTimeout(ctx, m.cfg.Heartbeat)
+			actx, cancel := context.WithTimeout(ctx, m.cfg.DeadAfter)
 			if err := m.announce(actx); err != nil && ctx.Err() == nil {
 				m.log.Warn("cluster heartbeat failed", "err", err)
 			}
@@ -252,6 +252,20 @@ func (m *Member) aliveLocked(id string, now time.Time) (NodeInfo, bool) {
 		return NodeInfo{}, false
 	}
 	return p.info, true
+}
+
+// Suspect takes node id for lost now, until it announces itself again: its process was found
+// gone (it refused a connection) before its heartbeat lapsed.
+func (m *Member) Suspect(id string) {
+	if id == m.cfg.Node.ID {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := m.view[id]; p != nil {
+		p.seen = time.Time{}
+		m.log.Info("node refused a connection: taken for lost", "node", id)
+	}
 }
 
 // Node returns what this node knows of node id, and whether it is alive.

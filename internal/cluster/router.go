@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -51,6 +52,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.Local.ServeHTTP(w, r) // Local says what is wrong with the room
 		return
 	}
+	rt.route(w, r, true)
+}
+
+// route places the request's room and serves or relays it.
+func (rt *Router) route(w http.ResponseWriter, r *http.Request, retry bool) {
+	code := r.PathValue("code")
 	n, err := rt.Member.Place(r.Context(), code)
 	if err != nil {
 		rt.Log.Warn("cannot place a room", "room", code, "err", err)
@@ -72,10 +79,13 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "cluster_unavailable", "The service cannot reach this meeting's server right now.")
 		return
 	}
-	rt.relay(w, r, n.ID, target)
+	rt.relay(w, r, n.ID, target, retry)
 }
 
-func (rt *Router) relay(w http.ResponseWriter, r *http.Request, node string, target *url.URL) {
+// relay proxies the request to node at target. If the node refuses the connection (its
+// process is gone: the host answers, the port is closed), this node takes it for lost at once,
+// rather than after DeadAfter, and places the room again, once.
+func (rt *Router) relay(w http.ResponseWriter, r *http.Request, node string, target *url.URL, retry bool) {
 	p := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
@@ -84,8 +94,13 @@ func (rt *Router) relay(w http.ResponseWriter, r *http.Request, node string, tar
 			pr.Out.Header.Set(RelayHeader, rt.relayValue())
 		},
 		Transport: rt.Transport,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) { // r: the request as received
 			rt.Log.Warn("relay to the room's node failed", "node", node, "err", err)
+			if retry && errors.Is(err, syscall.ECONNREFUSED) {
+				rt.Member.Suspect(node)
+				rt.route(w, r, false)
+				return
+			}
 			writeError(w, http.StatusBadGateway, "cluster_unavailable", "This meeting's server cannot be reached right now. Try again in a moment.")
 		},
 	}
