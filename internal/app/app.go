@@ -103,6 +103,8 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	nd.participants = hub.Participants
+
 	webFS, built := web.FS()
 	if !built {
 		log.Warn("the web application is not built: serving a placeholder page (run make web)")

@@ -22,15 +22,27 @@ import (
 	"visio/internal/store"
 )
 
+// clusterKeyPurpose derives the key that signs cluster entries from the server key.
+const clusterKeyPurpose = "cluster entries v1"
+
 // node is this process's membership of the cluster (docs/SCALING.md): a NATS connection (to the
 // embedded server when no cluster is configured), the node registry and room placements.
 type node struct {
 	bus    *cluster.Bus
 	member *cluster.Member
 	log    *slog.Logger
-	cancel context.CancelFunc
-	done   sync.WaitGroup
+	// participants counts a room's participants on this node, reconnecting ones included.
+	participants func(code string) int
+	cancel       context.CancelFunc
+	done         sync.WaitGroup
 }
+
+// Placements of rooms with nobody in them are released after idleAfter, checked every
+// idleEvery: the room goes to the least-loaded node when it is next used.
+const (
+	idleEvery = 30 * time.Second
+	idleAfter = time.Minute
+)
 
 // newNode connects to NATS and announces the node. httpAddr is where this node's web server
 // listens; media its media addresses.
@@ -60,7 +72,7 @@ func newNode(ctx context.Context, cfg config.Config, keys *auth.Keys, httpAddr n
 	lm := &loadMeter{gather: gather, last: time.Now(), lastCPU: cpuTime()}
 	m, err := cluster.Join(ctx, bus, cluster.Config{
 		Node:      cluster.NodeInfo{ID: id, Version: buildVersion(), URL: internal, Media: addrs},
-		Key:       keys.Derive("cluster entries v1"),
+		Key:       keys.Derive(clusterKeyPurpose),
 		Heartbeat: c.Heartbeat.D(), DeadAfter: c.DeadAfter.D(),
 		Load: lm.measure, Metrics: cluster.NewMetrics(reg),
 	}, log)
@@ -73,18 +85,44 @@ func newNode(ctx context.Context, cfg config.Config, keys *auth.Keys, httpAddr n
 	} else {
 		log.Info("cluster: joined", "node", id, "nats", c.NATSURL, "internal_url", internal)
 	}
-	return &node{bus: bus, member: m, log: log}, nil
+	return &node{bus: bus, member: m, log: log, participants: func(string) int { return 0 }}, nil
 }
 
 // start runs the heartbeat and the registry watches until stop.
 func (n *node) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.done.Add(1)
+	n.done.Add(2)
 	go func() {
 		defer n.done.Done()
 		_ = n.member.Run(ctx)
 	}()
+	go func() {
+		defer n.done.Done()
+		t := time.NewTicker(idleEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				n.releaseIdle(ctx, now)
+			}
+		}
+	}()
+}
+
+// releaseIdle releases the placements on this node of rooms placed before now-idleAfter that
+// nobody is in.
+func (n *node) releaseIdle(ctx context.Context, now time.Time) {
+	for code, at := range n.member.Held() {
+		if now.Sub(at) < idleAfter || n.participants(code) > 0 {
+			continue
+		}
+		if err := n.member.Release(ctx, code); err != nil {
+			n.log.Debug("cluster: release an idle room", "room", code, "err", err)
+		}
+	}
 }
 
 // drain stops new rooms coming here and makes this node's rooms move at their participants'

@@ -137,4 +137,22 @@ func TestClusterRelaysToTheRoomsNode(t *testing.T) {
 		}
 	}
 	t.Logf("room on node-%d; participants came through nodes 0, %d, %d", h, (h+1)%3, (h+2)%3)
+
+	// Once everyone has left, the room's placement is released: its next meeting goes to the
+	// least-loaded node.
+	rn := nodes[h].app.node
+	later := time.Now().Add(2 * idleAfter)
+	rn.releaseIdle(context.Background(), later)
+	if _, held := rn.member.Held()[code]; !held {
+		t.Error("the placement was released while the meeting runs")
+	}
+	for _, p := range ps {
+		p.close()
+	}
+	eventually(t, 10*time.Second, "everyone gone", func() bool { return nodes[h].app.hub.Participants(code) == 0 })
+	rn.releaseIdle(context.Background(), later)
+	eventually(t, 5*time.Second, "the placement released", func() bool {
+		_, held := rn.member.Held()[code]
+		return !held
+	})
 }

@@ -50,9 +50,13 @@ type Member struct {
 	nodes jetstream.KeyValue
 	rooms jetstream.KeyValue
 
+	// snapshot: the member only reads the buckets once (ReadStatus); a node was last heard
+	// from when it says it announced itself, not when this process read it.
+	snapshot bool
+
 	mu       sync.Mutex // guards the following fields
 	view     map[string]*peer
-	placed   map[string]string // room code -> node id
+	placed   map[string]placement // by room code
 	draining bool
 }
 
@@ -87,7 +91,7 @@ func Join(ctx context.Context, bus *Bus, cfg Config, log *slog.Logger) (*Member,
 	if cfg.Node.Started.IsZero() {
 		cfg.Node.Started = cfg.Now().UTC()
 	}
-	m := &Member{bus: bus, cfg: cfg, seal: sealer{cfg.Key}, log: log, view: map[string]*peer{}, placed: map[string]string{}}
+	m := &Member{bus: bus, cfg: cfg, seal: sealer{cfg.Key}, log: log, view: map[string]*peer{}, placed: map[string]placement{}}
 	var err error
 	// Entries of nodes gone for good are forgotten after a while; a live node refreshes its own.
 	m.nodes, err = bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
@@ -218,7 +222,11 @@ func (m *Member) onNode(e jetstream.KeyValueEntry) {
 		if p := m.view[info.ID]; p == nil && info.ID != m.cfg.Node.ID {
 			m.log.Info("node seen", "node", info.ID, "version", info.Version, "protocol", info.Protocol, "url", info.URL)
 		}
-		m.view[info.ID] = &peer{info: info, seen: now}
+		seen := now
+		if m.snapshot {
+			seen = info.At
+		}
+		m.view[info.ID] = &peer{info: info, seen: seen}
 	}
 }
 
@@ -242,7 +250,7 @@ func (m *Member) onRoom(e jetstream.KeyValueEntry) {
 		delete(m.placed, e.Key())
 		return
 	}
-	m.placed[e.Key()] = p.Node
+	m.placed[e.Key()] = p
 }
 
 // aliveLocked returns the node if it was heard from within DeadAfter and speaks our protocol.
@@ -278,8 +286,8 @@ func (m *Member) Node(id string) (NodeInfo, bool) {
 // pickLocked returns the least-loaded node that may take a new room.
 func (m *Member) pickLocked(now time.Time) (NodeInfo, error) {
 	counted := map[string]int{}
-	for _, n := range m.placed {
-		counted[n]++
+	for _, p := range m.placed {
+		counted[p.Node]++
 	}
 	var best NodeInfo
 	bestScore, found := 0.0, false
@@ -335,7 +343,8 @@ func (m *Member) Place(ctx context.Context, code string) (NodeInfo, error) {
 		if perr != nil {
 			return NodeInfo{}, perr
 		}
-		b, err := m.seal.seal(placement{Node: n.ID, At: m.cfg.Now().UTC()})
+		p := placement{Node: n.ID, At: m.cfg.Now().UTC()}
+		b, err := m.seal.seal(p)
 		if err != nil {
 			return NodeInfo{}, err
 		}
@@ -355,11 +364,24 @@ func (m *Member) Place(ctx context.Context, code string) (NodeInfo, error) {
 			m.log.Info("room taken over", "room", code, "node", n.ID)
 		}
 		m.mu.Lock()
-		m.placed[code] = n.ID
+		m.placed[code] = p
 		m.mu.Unlock()
 		return n, nil
 	}
 	return NodeInfo{}, fmt.Errorf("%w: place room %s: too much contention", ErrUnreachable, code)
+}
+
+// Held returns the rooms placed on this node, with when they were placed.
+func (m *Member) Held() map[string]time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]time.Time{}
+	for code, p := range m.placed {
+		if p.Node == m.cfg.Node.ID {
+			out[code] = p.At
+		}
+	}
+	return out
 }
 
 // Release forgets room code's placement if it is on this node (the meeting ended here).

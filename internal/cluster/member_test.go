@@ -140,6 +140,26 @@ func TestPlacementSpreadsAndAgrees(t *testing.T) {
 			t.Errorf("%s: a says %s (%v), c says %s (%v)", code, x.ID, err1, y.ID, err2)
 		}
 	}
+	// An operator's tool reads the same picture without joining.
+	bus, err := Connect(ctx, BusConfig{URL: url}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close()
+	st, err := ReadStatus(ctx, bus, testKey, dead, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms := 0
+	for _, n := range st {
+		rooms += len(n.Placed)
+		if n.State != StateAlive {
+			t.Errorf("ReadStatus: %s is %s", n.ID, n.State)
+		}
+	}
+	if len(st) != 3 || rooms != 6 {
+		t.Errorf("ReadStatus: %d nodes and %d rooms, want 3 and 6", len(st), rooms)
+	}
 	waitFor(t, "b's status to list its rooms", func() bool {
 		for _, n := range b.Status() {
 			if n.ID == "b" {

@@ -1,8 +1,15 @@
 package cluster
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"sort"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Node states, as Status reports them.
@@ -29,8 +36,8 @@ func (m *Member) Status() []NodeStatus {
 	defer m.mu.Unlock()
 	now := m.cfg.Now()
 	rooms := map[string][]string{}
-	for code, n := range m.placed {
-		rooms[n] = append(rooms[n], code)
+	for code, p := range m.placed {
+		rooms[p.Node] = append(rooms[p.Node], code)
 	}
 	out := make([]NodeStatus, 0, len(m.view))
 	for id, p := range m.view {
@@ -50,4 +57,39 @@ func (m *Member) Status() []NodeStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// ReadStatus reads the node registry and the room placements once, without joining, as an
+// operator's tool does. A node is lost if its last announcement is older than deadAfter (by
+// this machine's clock). Entries that fail their checks are left out and logged to log.
+func ReadStatus(ctx context.Context, bus *Bus, key []byte, deadAfter time.Duration, log *slog.Logger) ([]NodeStatus, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	m := &Member{bus: bus, seal: sealer{key}, log: log, snapshot: true, view: map[string]*peer{}, placed: map[string]placement{},
+		cfg: Config{DeadAfter: deadAfter, Now: time.Now}}
+	for bucket, apply := range map[string]func(jetstream.KeyValueEntry){nodesBucket: m.onNode, roomsBucket: m.onRoom} {
+		kv, err := bus.JS.KeyValue(ctx, bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			continue // no node has joined yet
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, bucket, err)
+		}
+		keys, err := kv.ListKeys(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, bucket, err)
+		}
+		for k := range keys.Keys() {
+			e, err := kv.Get(ctx, k)
+			if errors.Is(err, jetstream.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s/%s: %v", ErrUnreachable, bucket, k, err)
+			}
+			apply(e)
+		}
+	}
+	return m.Status(), nil
 }
