@@ -74,7 +74,7 @@ func newNode(ctx context.Context, cfg config.Config, keys *auth.Keys, httpAddr n
 		Node:      cluster.NodeInfo{ID: id, Version: buildVersion(), URL: internal, Media: addrs},
 		Key:       keys.Derive(clusterKeyPurpose),
 		Heartbeat: c.Heartbeat.D(), DeadAfter: c.DeadAfter.D(),
-		Load: lm.measure, Metrics: cluster.NewMetrics(reg),
+		Load: lm.measure, Metrics: cluster.NewMetrics(reg), Replicas: c.NATSReplicas,
 	}, log)
 	if err != nil {
 		bus.Close()

@@ -38,6 +38,9 @@ type Config struct {
 	Now func() time.Time
 	// Metrics, if set, count what the member sees.
 	Metrics *Metrics
+	// Replicas is how many NATS servers keep each bucket (JetStream replication): 3 on a
+	// cluster of three NATS servers, so that losing one loses nothing. Default 1.
+	Replicas int
 }
 
 // Member is this node's membership of the cluster: it announces the node, watches the others,
@@ -95,13 +98,13 @@ func Join(ctx context.Context, bus *Bus, cfg Config, log *slog.Logger) (*Member,
 	var err error
 	// Entries of nodes gone for good are forgotten after a while; a live node refreshes its own.
 	m.nodes, err = bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: nodesBucket, Description: "visio nodes", History: 1, TTL: max(time.Minute, 20*cfg.DeadAfter),
+		Bucket: nodesBucket, Description: "visio nodes", History: 1, TTL: max(time.Minute, 20*cfg.DeadAfter), Replicas: max(1, cfg.Replicas),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: node registry: %v", ErrUnreachable, err)
 	}
 	m.rooms, err = bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: roomsBucket, Description: "visio room placements", History: 1,
+		Bucket: roomsBucket, Description: "visio room placements", History: 1, Replicas: max(1, cfg.Replicas),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: room placements: %v", ErrUnreachable, err)

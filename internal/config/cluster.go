@@ -31,6 +31,9 @@ type Cluster struct {
 	NATSCA   string `toml:"nats_ca"`
 	NATSCert string `toml:"nats_cert"`
 	NATSKey  string `toml:"nats_key"`
+	// NATSReplicas is how many NATS servers keep the cluster's state (JetStream replicas): 3
+	// with a cluster of three NATS servers, so that losing one loses nothing. Default 1.
+	NATSReplicas int `toml:"nats_replicas"`
 	// InternalURL is where the other nodes reach this node's web server, to relay the
 	// signalling of participants whose connection reached them ("http://10.0.1.12:8080").
 	// Default: http(s):// then the host name and the port of http.addr.
@@ -81,6 +84,9 @@ func (c Cluster) validate(store Store, add func(string, ...any)) {
 		if p, err := url.Parse(c.InternalURL); err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https") {
 			add("cluster.internal_url %q: want http://host:port or https://host:port", c.InternalURL)
 		}
+	}
+	if c.NATSReplicas < 0 || c.NATSReplicas > 5 {
+		add("cluster.nats_replicas %d: want 1 to 5 (JetStream's limit), and no more than the NATS servers you run", c.NATSReplicas)
 	}
 	if c.Heartbeat.D() < 100*time.Millisecond {
 		add("cluster.heartbeat %s: want at least 100ms", c.Heartbeat)
