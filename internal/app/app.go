@@ -34,6 +34,7 @@ type App struct {
 	hub    *signal.Hub
 	acc    *access        // store, sign-in, join tokens (access.go)
 	tx     *transcription // transcription.go
+	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
 }
@@ -97,17 +98,29 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	nd, err := newNode(context.Background(), cfg, acc.keys, ln.Addr(), engine.Addrs(), reg, reg, log.With("component", "cluster"))
+	if err != nil {
+		_ = ln.Close()
+		_ = engine.Close()
+		tx.finish(hub)
+		acc.close()
+		return nil, err
+	}
+
+	nd.participants = hub.Participants
+
 	webFS, built := web.FS()
 	if !built {
 		log.Warn("the web application is not built: serving a placeholder page (run make web)")
 	}
 	handler, err := auth.SameOrigin(nil, api.NewHandler(api.Params{
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
-		Rooms:  hub, Signal: hub, Web: webFS,
+		Rooms:  hub, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store,
 	}))
 	if err != nil {
+		nd.stop()
 		_ = ln.Close()
 		_ = engine.Close()
 		tx.finish(hub)
@@ -121,7 +134,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, node: nd, http: srv, ln: ln}, nil
 }
 
 // URL returns the address to open in a browser.
@@ -160,6 +173,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	a.tx.start()
 	a.acc.start()
+	a.node.start()
 	g.Go(func(context.Context) {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
@@ -185,6 +199,8 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout.D())
 	defer cancel()
+	// Other nodes take this node's rooms as their participants reconnect.
+	a.node.drain(sctx)
 	if err := a.hub.Shutdown(sctx); err != nil {
 		a.log.Warn("some sessions did not end in time", "err", err)
 	}
@@ -196,6 +212,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if serveErr == nil {
 		serveErr = <-errc
 	}
+	a.node.stop()
 	a.acc.close()
 	if err := a.engine.Close(); err != nil {
 		a.log.Debug("close media port", "err", err)

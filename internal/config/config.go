@@ -26,6 +26,8 @@ type Config struct {
 	Auth   Auth   `toml:"auth"`
 	// Transcription configures live meeting transcription (transcription.go).
 	Transcription Transcription `toml:"transcription"`
+	// Cluster configures several nodes serving as one (cluster.go).
+	Cluster Cluster `toml:"cluster"`
 }
 
 // HTTP configures the web server.
@@ -153,6 +155,7 @@ func Default() Config {
 		Auth:  defaultAuth(),
 
 		Transcription: defaultTranscription(),
+		Cluster:       defaultCluster(),
 	}
 }
 
@@ -236,6 +239,7 @@ func (c *Config) Validate() error {
 	c.Store.validate(add)
 	c.Auth.validate(add)
 	c.Transcription.validate(add)
+	c.Cluster.validate(c.Store, add)
 	return errors.Join(errs...)
 }
 

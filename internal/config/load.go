@@ -101,6 +101,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			*p = v
 		}
 	}
+	applyClusterEnv(&cfg.Cluster, getenv)
 	ints := map[string]*int{
 		"VISIO_MEDIA_UDP_PORT": &cfg.Media.UDPPort, "VISIO_SIGNAL_MAX_MESSAGE_BYTES": &cfg.Signal.MaxMessageBytes,
 		"VISIO_ROOM_MAX_PARTICIPANTS":          &cfg.Room.MaxParticipants,
