@@ -35,6 +35,8 @@ type App struct {
 	tx     *transcription // transcription.go
 	http   *http.Server
 	ln     net.Listener
+	// metrics is the separate metrics listener (http.metrics_addr), or nil.
+	metrics *metricsListener
 }
 
 // New builds the service and opens its ports. Call Run to serve.
@@ -102,6 +104,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Rooms:  hub, Signal: hub, Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store,
+		RoomLimits:  api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
+		NoMetrics:   cfg.HTTP.MetricsAddr != "",
+		HSTS:        cfg.HTTP.TLSCert != "",
 	}))
 	if err != nil {
 		_ = ln.Close()
@@ -110,6 +115,16 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
+	var metrics *metricsListener
+	if cfg.HTTP.MetricsAddr != "" {
+		if metrics, err = listenMetrics(cfg.HTTP.MetricsAddr, reg); err != nil {
+			_ = ln.Close()
+			_ = engine.Close()
+			tx.finish(hub)
+			acc.close()
+			return nil, err
+		}
+	}
 	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
 		Handler:           realip.Handler(proxies, handler),
@@ -117,7 +132,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln, metrics: metrics}, nil
 }
 
 // URL returns the address to open in a browser.
@@ -153,6 +168,11 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 			return err
 		}
 		defer func() { stopDebug(); <-done }()
+	}
+	if a.metrics != nil {
+		mctx, stopMetrics := context.WithCancel(ctx)
+		done := a.metrics.serve(mctx, a.log)
+		defer func() { stopMetrics(); <-done }()
 	}
 	errc := make(chan error, 1)
 	a.tx.start()
