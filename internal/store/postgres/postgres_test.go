@@ -16,6 +16,7 @@ import (
 	"visio/internal/store"
 	"visio/internal/store/postgres"
 	"visio/internal/store/storetest"
+	"visio/internal/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -26,10 +27,7 @@ func baseURL(t *testing.T) string {
 	t.Helper()
 	u := os.Getenv("VISIO_TEST_POSTGRES_URL")
 	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("VISIO_TEST_POSTGRES_URL is not set: CI must start PostgreSQL (eval \"$(scripts/postgres-test.sh start)\")")
-		}
-		t.Skip("VISIO_TEST_POSTGRES_URL is not set: run eval \"$(sudo scripts/postgres-test.sh start)\" to test on PostgreSQL")
+		testenv.Missing(t, "VISIO_TEST_POSTGRES_URL is not set: run eval \"$(sudo scripts/postgres-test.sh start)\" to test on PostgreSQL")
 	}
 	return u
 }
