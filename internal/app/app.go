@@ -37,6 +37,8 @@ type App struct {
 	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
+	// metrics is the separate metrics listener (http.metrics_addr), or nil.
+	metrics *metricsListener
 }
 
 // New builds the service and opens its ports. Call Run to serve.
@@ -118,6 +120,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Rooms:  hub, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store,
+		RoomLimits:  api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
+		NoMetrics:   cfg.HTTP.MetricsAddr != "",
+		HSTS:        cfg.HTTP.TLSCert != "",
 	}))
 	if err != nil {
 		nd.stop()
@@ -127,6 +132,16 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
+	var metrics *metricsListener
+	if cfg.HTTP.MetricsAddr != "" {
+		if metrics, err = listenMetrics(cfg.HTTP.MetricsAddr, reg); err != nil {
+			_ = ln.Close()
+			_ = engine.Close()
+			tx.finish(hub)
+			acc.close()
+			return nil, err
+		}
+	}
 	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
 		Handler:           realip.Handler(proxies, handler),
@@ -134,7 +149,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, node: nd, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, node: nd, http: srv, ln: ln, metrics: metrics}, nil
 }
 
 // URL returns the address to open in a browser.
@@ -162,13 +177,16 @@ func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
 // Run serves until ctx is cancelled, then shuts down gracefully: participants are told, rooms
 // are closed, and the ports are released.
 func (a *App) Run(ctx context.Context, stdout io.Writer) error {
-	// The service's own goroutines: the web server and the debug listener.
+	// The service's own goroutines: the web server, the debug and metrics listeners.
 	g := routine.NewGroup(ctx)
 	defer g.Close()
 	if a.cfg.HTTP.DebugAddr != "" {
 		if err := startDebug(g, a.cfg.HTTP.DebugAddr, a.log); err != nil {
 			return err
 		}
+	}
+	if a.metrics != nil {
+		a.metrics.serve(g, a.log)
 	}
 	errc := make(chan error, 1)
 	a.tx.start()

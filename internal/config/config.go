@@ -55,6 +55,12 @@ type HTTP struct {
 	// (/debug/pprof/). They reveal internals and cost CPU while in use: keep it on localhost or
 	// an administration network. Default: off.
 	DebugAddr string `toml:"debug_addr"`
+	// MetricsAddr, if set, is a separate listener serving the Prometheus metrics (/metrics),
+	// which are then no longer served on addr. Default: off, and /metrics is served on addr,
+	// where anyone who reaches the service can read the counts of meetings and participants
+	// (never names, codes or addresses); set it (for example "127.0.0.1:9090") to keep them on
+	// an administration network.
+	MetricsAddr string `toml:"metrics_addr"`
 }
 
 // Media configures WebRTC.
@@ -132,6 +138,14 @@ type Room struct {
 	// LobbyTimeout is how long someone waits in the lobby for a moderator before being told
 	// nobody let them in. Default 10m.
 	LobbyTimeout Duration `toml:"lobby_timeout"`
+	// MaxPerUser is the most rooms one user may own; creating one more is refused with
+	// room_quota_exceeded. Rooms unused for code_lifetime are deleted, which frees the quota.
+	// Applications creating rooms count against the owner they name. Default 100; 0: no limit.
+	MaxPerUser int `toml:"max_per_user"`
+	// CreationsPerMinute is how many rooms one owner may create per minute (sustained, and at
+	// once); beyond it creation is refused with rate_limited and Retry-After. Default 30; 0: no
+	// limit.
+	CreationsPerMinute float64 `toml:"creations_per_minute"`
 }
 
 // Log configures logging.
@@ -149,7 +163,7 @@ func Default() Config {
 		Media: Media{UDPPort: 7882, IncludeLoopback: true, Procs: "auto"},
 		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second),
 			JoinTimeout: Duration(10 * time.Second), MaxSocketsPerAddress: 256, MaxSockets: 10000},
-		Room:  Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute)},
+		Room:  Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute), MaxPerUser: 100, CreationsPerMinute: 30},
 		Log:   Log{Level: "info", Format: "text"},
 		Store: defaultStore(),
 		Auth:  defaultAuth(),
@@ -169,6 +183,11 @@ func (c *Config) Validate() error {
 	if c.HTTP.DebugAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.DebugAddr); err != nil {
 			add("http.debug_addr %q: want host:port, such as \"127.0.0.1:6060\"", c.HTTP.DebugAddr)
+		}
+	}
+	if c.HTTP.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.MetricsAddr); err != nil {
+			add("http.metrics_addr %q: want host:port, such as \"127.0.0.1:9090\"", c.HTTP.MetricsAddr)
 		}
 	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
@@ -225,6 +244,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Room.LobbyTimeout.D() < time.Second {
 		add("room.lobby_timeout %s: want at least 1s", c.Room.LobbyTimeout)
+	}
+	if c.Room.MaxPerUser < 0 {
+		add("room.max_per_user %d: want 0 (no limit) or more", c.Room.MaxPerUser)
+	}
+	if c.Room.CreationsPerMinute < 0 {
+		add("room.creations_per_minute %g: want 0 (no limit) or more", c.Room.CreationsPerMinute)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

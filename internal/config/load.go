@@ -19,7 +19,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	var f flagValues
 	fs.StringVar(&f.httpAddr, "http-addr", "", "address the web server listens on (default \":8080\")")
 	fs.StringVar(&f.publicURL, "public-url", "", "public base URL of the service, used in meeting links")
-	fs.IntVar(&f.udpPort, "udp-port", -1, "the UDP port for all media (default 7882; 0: any free port)")
+	f.udpPort = -1
+	fs.Func("udp-port", "the UDP port for all media (default 7882; 0: any free port)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("want a port number")
+		}
+		f.udpPort = n
+		return nil
+	})
 	fs.StringVar(&f.publicIPs, "public-ip", "", "comma-separated addresses to advertise for media (1:1 NAT)")
 	fs.BoolVar(&f.loopbackOnly, "ice-loopback-only", false, "keep media on the loopback interface (tests)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
@@ -89,7 +97,7 @@ func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
 func applyEnv(cfg *Config, getenv func(string) string) error {
 	str := map[string]*string{
 		"VISIO_HTTP_ADDR": &cfg.HTTP.Addr, "VISIO_HTTP_PUBLIC_URL": &cfg.HTTP.PublicURL,
-		"VISIO_HTTP_DEBUG_ADDR": &cfg.HTTP.DebugAddr, "VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
+		"VISIO_HTTP_DEBUG_ADDR": &cfg.HTTP.DebugAddr, "VISIO_HTTP_METRICS_ADDR": &cfg.HTTP.MetricsAddr, "VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
 		"VISIO_MEDIA_PROCS": &cfg.Media.Procs, "VISIO_LOG_LEVEL": &cfg.Log.Level, "VISIO_LOG_FORMAT": &cfg.Log.Format,
 		"VISIO_STORE_DRIVER": &cfg.Store.Driver, "VISIO_STORE_DATA_DIR": &cfg.Store.DataDir,
 		"VISIO_STORE_SQLITE_PATH": &cfg.Store.SQLitePath, "VISIO_STORE_POSTGRES_URL": &cfg.Store.PostgresURL,
@@ -104,7 +112,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	applyClusterEnv(&cfg.Cluster, getenv)
 	ints := map[string]*int{
 		"VISIO_MEDIA_UDP_PORT": &cfg.Media.UDPPort, "VISIO_SIGNAL_MAX_MESSAGE_BYTES": &cfg.Signal.MaxMessageBytes,
-		"VISIO_ROOM_MAX_PARTICIPANTS":          &cfg.Room.MaxParticipants,
+		"VISIO_ROOM_MAX_PARTICIPANTS": &cfg.Room.MaxParticipants, "VISIO_ROOM_MAX_PER_USER": &cfg.Room.MaxPerUser,
 		"VISIO_SIGNAL_MAX_SOCKETS_PER_ADDRESS": &cfg.Signal.MaxSocketsPerAddress, "VISIO_SIGNAL_MAX_SOCKETS": &cfg.Signal.MaxSockets,
 	}
 	for k, p := range ints {
@@ -142,6 +150,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			}
 			*p = b
 		}
+	}
+	if v := getenv("VISIO_ROOM_CREATIONS_PER_MINUTE"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("VISIO_ROOM_CREATIONS_PER_MINUTE=%q: want a number", v)
+		}
+		cfg.Room.CreationsPerMinute = n
 	}
 	if v := getenv("VISIO_MEDIA_PUBLIC_IPS"); v != "" {
 		cfg.Media.PublicIPs = splitList(v)

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"visio/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -24,13 +25,11 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// testMedia makes tiny media (320x180, 2 s) in a temporary directory, or skips the test when
-// ffmpeg is missing.
+// testMedia makes tiny media (320x180, 2 s) in a temporary directory; without ffmpeg the test
+// fails in CI and is skipped elsewhere (testenv).
 func testMedia(t *testing.T) (dir string, spec MediaSpec) {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip(ErrNoFFmpeg)
-	}
+	testenv.Program(t, "ffmpeg", "ffmpeg")
 	return t.TempDir(), MediaSpec{Width: 320, Height: 180, FPS: 30, Duration: 2 * time.Second}
 }
 
