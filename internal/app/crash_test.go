@@ -121,8 +121,8 @@ func TestTranscriptKilled(t *testing.T) {
 	eventually(t, 5*time.Second, "transcription on", a.transcriptionActive)
 
 	// Speak the files one after the other, with pauses, and kill the server as soon as the
-	// second caption arrives: the transcript is written when the first segment comes, then
-	// every 15 s, so the second segment has not been written unless it came 15 s later.
+	// second caption arrives: the transcript is written whole when the first segment comes and
+	// every 15 s, and each segment in between is appended to its journal.
 	var pkts []opusPacket
 	for _, f := range files {
 		pkts = append(pkts, readOpusPackets(t, f)...)
@@ -170,29 +170,22 @@ func TestTranscriptKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.Segments) > len(captions) {
-		t.Fatalf("%d segments saved, %d captions received", len(rec.Segments), len(captions))
-	}
-	for i, sg := range rec.Segments {
-		if sg.Text != captions[i].Text {
-			t.Fatalf("saved segment %d %q, caption %q: the transcript is not what was recognized", i, sg.Text, captions[i].Text)
+	// Every segment is appended to the transcript's journal as it is recognized
+	// (archive.Store.Append), before its caption is sent: what was captioned is on disk. A
+	// segment recognized between the last caption's arrival and the kill may be saved too.
+	for i, c := range captions[:min(len(captions), len(rec.Segments))] {
+		if rec.Segments[i].Text != c.Text {
+			t.Fatalf("saved segment %d %q, caption %q: the transcript is not what was recognized", i, rec.Segments[i].Text, c.Text)
 		}
 	}
+	lost := max(0, len(captions)-len(rec.Segments))
 	var lostSpeech time.Duration
-	for _, c := range captions[len(rec.Segments):] {
+	for _, c := range captions[len(captions)-lost:] {
 		lostSpeech += time.Duration(c.EndMS-c.StartMS) * time.Millisecond
 	}
-	savedUntil := time.Duration(0)
-	if n := len(rec.Segments); n > 0 {
-		savedUntil = time.Duration(rec.Segments[n-1].EndMS) * time.Millisecond
-	}
-	lostSpan := time.Duration(captions[len(captions)-1].EndMS)*time.Millisecond - savedUntil
-	t.Logf("metric: kill9_after=%v kill9_segments_recognized=%d kill9_segments_saved=%d kill9_lost_speech=%v kill9_lost_span=%v",
-		time.Since(started).Round(100*time.Millisecond), len(captions), len(rec.Segments), lostSpeech, lostSpan)
-	// The live transcript is written at most 15 s apart (internal/signal's liveSaveEvery); a
-	// loss beyond that plus one utterance means a write was missed. Once every segment is
-	// appended to the journal as it is recognized (archive.Store.Append), the bound is 0.
-	if lostSpan > 25*time.Second {
-		t.Errorf("the kill lost %v of the meeting's transcript (%d of %d segments)", lostSpan, len(captions)-len(rec.Segments), len(captions))
+	t.Logf("metric: kill9_after=%v kill9_segments_captioned=%d kill9_segments_saved=%d kill9_lost_segments=%d kill9_lost_speech=%v",
+		time.Since(started).Round(100*time.Millisecond), len(captions), len(rec.Segments), lost, lostSpeech)
+	if lost > 0 {
+		t.Errorf("the kill lost %d of the %d captioned segments (%v of speech)", lost, len(captions), lostSpeech)
 	}
 }
