@@ -40,6 +40,9 @@ type Params struct {
 	NoMetrics bool
 	// HSTS sends Strict-Transport-Security: the server serves HTTPS itself.
 	HSTS bool
+	// Draining, if set, reports whether the node is handing its meetings to others: /healthz
+	// then answers 503, so that load balancers stop sending new people here.
+	Draining func() bool
 }
 
 // Error is the API's one error shape: a stable code and a message safe to show a user.
@@ -59,6 +62,10 @@ func NewHandler(p Params) http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if p.Draining != nil && p.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	if !p.NoMetrics {

@@ -123,6 +123,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		RoomLimits:  api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
 		NoMetrics:   cfg.HTTP.MetricsAddr != "",
 		HSTS:        cfg.HTTP.TLSCert != "",
+		Draining:    nd.member.Draining,
 	}))
 	if err != nil {
 		nd.stop()
