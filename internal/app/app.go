@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 
 	engine, err := sfu.NewEngine(sfu.Config{
 		UDPPort:         cfg.Media.UDPPort,
+		TCPAddr:         mediaTCPAddr(cfg.Media),
 		PublicIPs:       cfg.Media.PublicIPs,
 		IncludeLoopback: cfg.Media.IncludeLoopback,
 		LoopbackOnly:    cfg.Media.LoopbackOnly,
@@ -120,6 +122,18 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln}, nil
 }
 
+// mediaTCPAddr is the address of the media TCP port (ICE over TCP), or "" for none.
+func mediaTCPAddr(m config.Media) string {
+	if m.TCPPort < 0 {
+		return ""
+	}
+	host := ""
+	if m.LoopbackOnly {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(m.TCPPort))
+}
+
 // URL returns the address to open in a browser.
 func (a *App) URL() string {
 	if a.cfg.HTTP.PublicURL != "" {
@@ -172,7 +186,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if stdout != nil {
 		fmt.Fprintf(stdout, "visio: listening on %s\n", a.URL())
 	}
-	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()))
+	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()), "media_tcp", fmt.Sprint(a.engine.TCPAddr()))
 
 	var serveErr error
 	select {

@@ -114,6 +114,8 @@ func (r *runner) startInProcess() (base string, pid int, stop func(), err error)
 	c := config.Default()
 	c.HTTP.Addr = "127.0.0.1:0"
 	c.Media.UDPPort = 0
+	c.Media.TCPPort = 0
+	c.TURN.Port = 0
 	c.Media.LoopbackOnly = true
 	c.Log.Level = "warn"
 	// A throwaway store: the rooms and development sign-ins of a load test are not kept.

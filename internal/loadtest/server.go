@@ -174,7 +174,7 @@ func spawnServer(ctx context.Context, bin string, logw io.Writer) (*childServer,
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0", "--udp-port", "0",
-		"--ice-loopback-only", "--log-level", "warn")
+		"--tcp-port", "0", "--turn-port", "0", "--ice-loopback-only", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "VISIO_STORE_DATA_DIR="+dataDir)
 	cmd.Stderr = logw
 	out, err := cmd.StdoutPipe()

@@ -15,6 +15,7 @@ type Metrics struct {
 	PeerConnections  prometheus.Gauge
 	SendDrops        prometheus.Counter
 	SendPaths        *prometheus.CounterVec // by path: direct, pion
+	Connections      *prometheus.CounterVec // by transport (tcp.go)
 }
 
 // NewMetrics creates the collectors and registers them with reg (which may be nil, for tests).
@@ -57,8 +58,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m.SendPaths.WithLabelValues("direct")
 	m.SendPaths.WithLabelValues("pion")
+	m.Connections = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "visio_sfu_connections_total",
+		Help: "Peer connections established (two per participant), by transport: udp, tcp (ICE over TCP), turn/udp, turn/tcp, turn/tls (this node's relay, by how the browser reaches it), turn/other (another relay).",
+	}, []string{"transport"})
+	for _, t := range []string{"udp", "tcp", "turn/udp", "turn/tcp", "turn/tls"} {
+		m.Connections.WithLabelValues(t)
+	}
 	if reg != nil {
-		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops, m.SendPaths)
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops, m.SendPaths, m.Connections)
 	}
 	return m
 }

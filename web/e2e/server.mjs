@@ -23,7 +23,7 @@ export function serverBinary() {
 export async function startServer({ timeoutMs = 15_000, extraArgs = [] } = {}) {
   const bin = serverBinary();
   if (!fs.existsSync(bin)) throw new Error(`visio server binary not found at ${bin} (build it with: go build -o bin/visio ./cmd/visio, or set VISIO_BIN)`);
-  const args = ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--ice-loopback-only', ...extraArgs];
+  const args = ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--tcp-port', '0', '--turn-port', '0', '--ice-loopback-only', ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
