@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,8 @@ type App struct {
 	tx     *transcription // transcription.go
 	http   *http.Server
 	ln     net.Listener
+	serve  net.Listener // what the web server serves: ln, with TLS if it terminates it (relay.go)
+	relay  *relay
 }
 
 // New builds the service and opens its ports. Call Run to serve.
@@ -43,9 +46,11 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	relayOf := &relayTransport{}
 	engine, err := sfu.NewEngine(sfu.Config{
 		UDPPort:         cfg.Media.UDPPort,
 		TCPAddr:         mediaTCPAddr(cfg.Media),
+		RelayTransport:  relayOf.transport,
 		PublicIPs:       cfg.Media.PublicIPs,
 		IncludeLoopback: cfg.Media.IncludeLoopback,
 		LoopbackOnly:    cfg.Media.LoopbackOnly,
@@ -62,7 +67,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	for _, s := range cfg.Media.ICEServers {
 		ice = append(ice, signal.ICEServerJSON{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
+	var rl *relay // made once the web server's port is open
 	hub := signal.NewHub(signal.Config{
+		ICEServersFor:        func(id string) []signal.ICEServerJSON { return rl.iceServers(id) },
 		MaxMessageBytes:      cfg.Signal.MaxMessageBytes,
 		MaxMessagesPerSecond: cfg.Signal.MaxMessagesPerSecond,
 		ReconnectGrace:       cfg.Signal.ReconnectGrace.D(),
@@ -86,8 +93,24 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
 	}
+	var lnServe net.Listener
+	tlsCfg, err := webTLSConfig(cfg.HTTP)
+	if err == nil {
+		rl, lnServe, err = newRelay(cfg, engine, ln, tlsCfg, reg, log.With("component", "turn"))
+	}
+	if err == nil {
+		relayOf.srv = rl.srv
+	}
+	if err != nil {
+		_ = ln.Close()
+		_ = engine.Close()
+		tx.finish(hub)
+		acc.close()
+		return nil, err
+	}
 	// Sign-in needs the address users reach the service at, known once the port is open.
 	if err := acc.startSignIn((&App{cfg: cfg, ln: ln}).URL()); err != nil {
+		rl.close()
 		_ = ln.Close()
 		_ = engine.Close()
 		tx.finish(hub)
@@ -106,6 +129,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Transcripts: tx.store,
 	}))
 	if err != nil {
+		rl.close()
 		_ = ln.Close()
 		_ = engine.Close()
 		tx.finish(hub)
@@ -114,12 +138,25 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
+		TLSConfig:         tlsCfg,
 		Handler:           realip.Handler(proxies, handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln, serve: lnServe, relay: rl}, nil
+}
+
+// webTLSConfig is the web server's TLS configuration, or nil if it does not terminate TLS.
+func webTLSConfig(h config.HTTP) (*tls.Config, error) {
+	if h.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(h.TLSCert, h.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("http.tls_cert and http.tls_key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 
 // mediaTCPAddr is the address of the media TCP port (ICE over TCP), or "" for none.
@@ -172,12 +209,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	a.tx.start()
 	a.acc.start()
 	go func() {
-		var err error
-		if a.cfg.HTTP.TLSCert != "" {
-			err = a.http.ServeTLS(a.ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
-		} else {
-			err = a.http.Serve(a.ln)
-		}
+		err := a.http.Serve(a.serve)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -208,6 +240,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 		serveErr = <-errc
 	}
 	a.acc.close()
+	a.relay.close()
 	if err := a.engine.Close(); err != nil {
 		a.log.Debug("close media port", "err", err)
 	}

@@ -166,6 +166,9 @@ func (c *conference) sendWelcomeLocked(p *participant, resumed bool) {
 	sort.Slice(others, func(i, j int) bool { return others[i].JoinedAt.Before(others[j].JoinedAt) })
 	cfg := c.hub.cfg
 	ice := cfg.ICEServers
+	if cfg.ICEServersFor != nil {
+		ice = append(append([]ICEServerJSON{}, ice...), cfg.ICEServersFor(p.id)...)
+	}
 	if ice == nil {
 		ice = []ICEServerJSON{}
 	}
