@@ -127,27 +127,43 @@ func (d *Demux) sort(raw net.Conn) {
 		return
 	}
 	var conn net.Conn = tc
-	side := d.http
-	switch tc.ConnectionState().NegotiatedProtocol {
-	case alpnTURN:
-		side = d.turn
-	case "h2", "http/1.1":
-	default:
+	alpn := tc.ConnectionState().NegotiatedProtocol
+	var first []byte
+	if needsSniff(alpn) {
 		br := bufio.NewReaderSize(tc, 64)
-		first, err := br.Peek(8)
-		if err != nil && err != io.EOF {
+		var err error
+		if first, err = br.Peek(8); err != nil && err != io.EOF {
 			_ = tc.Close()
 			return
 		}
-		if IsSTUN(first) {
-			side = d.turn
-		}
 		conn = &peekedConn{Conn: tc, r: br}
+	}
+	side := d.http
+	if isTURN(alpn, first) {
+		side = d.turn
 	}
 	_ = raw.SetDeadline(time.Time{})
 	if !side.deliver(d.ctx, conn) {
 		_ = conn.Close()
 	}
+}
+
+// needsSniff reports whether a connection that negotiated alpn is told apart by its first bytes.
+func needsSniff(alpn string) bool {
+	switch alpn {
+	case alpnTURN, "h2", "http/1.1":
+		return false
+	}
+	return true
+}
+
+// isTURN reports whether a connection that negotiated alpn and whose first bytes are first (read
+// only if needsSniff) is for the relay.
+func isTURN(alpn string, first []byte) bool {
+	if !needsSniff(alpn) {
+		return alpn == alpnTURN
+	}
+	return IsSTUN(first)
 }
 
 // peekedConn is a connection whose first bytes were read ahead into r.
