@@ -34,6 +34,8 @@ type Params struct {
 	Log       *slog.Logger
 	// Transcripts are the meeting transcripts (transcripts.go); nil: none.
 	Transcripts Transcripts
+	// NetTest is the connection test's server side (nettest.go); nil: the page only.
+	NetTest NetTest
 }
 
 // Error is the API's one error shape: a stable code and a message safe to show a user.
@@ -49,6 +51,7 @@ func NewHandler(p Params) http.Handler {
 	s.routeRooms(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
+	s.routeNetTest(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")
 	})

@@ -127,6 +127,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Rooms:  hub, Signal: hub, Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store,
+		NetTest:     &netTest{engine: engine, relay: rl},
 	}))
 	if err != nil {
 		rl.close()

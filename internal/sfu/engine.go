@@ -49,6 +49,7 @@ type Engine struct {
 	se      webrtc.SettingEngine
 	mux     *ice.MultiUDPMuxDefault
 	tcpMux  *ice.TCPMuxDefault // nil: no ICE over TCP
+	probes  probes             // connection tests (probe.go)
 	relayOf func(netip.AddrPort) string
 	sockets *socketSet // the mux's sockets, for the direct send path (sendpath.go)
 	rtcp    *rtcpLoop
@@ -200,6 +201,7 @@ func (e *Engine) TCPAddr() net.Addr {
 
 // Close stops the RTCP work and releases the media ports. Close rooms first.
 func (e *Engine) Close() error {
+	e.probes.close()
 	e.rtcp.close()
 	err := e.mux.Close()
 	if e.tcpMux != nil {
