@@ -17,7 +17,7 @@ import (
 
 // probe runs one connection test as the page does: a data channel offered to the server on
 // network, a message echoed back.
-func probe(t *testing.T, api *webrtc.API, base, network string, cfg webrtc.Configuration) error {
+func probe(t *testing.T, api *webrtc.API, base, network string, cfg webrtc.Configuration, timeout time.Duration) error {
 	t.Helper()
 	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
@@ -40,7 +40,7 @@ func probe(t *testing.T, api *webrtc.API, base, network string, cfg webrtc.Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(offer); err != nil {
@@ -74,7 +74,8 @@ func probe(t *testing.T, api *webrtc.API, base, network string, cfg webrtc.Confi
 }
 
 // TestConnectionTest: the connection test page's server side answers over UDP, over TCP, and
-// through the relay with the credentials it hands out; what the browser sends comes back.
+// through the relay with the credentials it hands out; what the browser sends comes back; a
+// check passes only by its own way.
 func TestConnectionTest(t *testing.T) {
 	base := startServer(t)
 	resp, err := http.Get(base + "/api/v1/connection-test")
@@ -110,10 +111,15 @@ func TestConnectionTest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := probe(t, tc.api, base, tc.network, tc.cfg); err != nil {
+			if err := probe(t, tc.api, base, tc.network, tc.cfg, 10*time.Second); err != nil {
 				t.Fatalf("no echo: %v", err)
 			}
 		})
+	}
+	// Each check tells one way apart: a browser that reaches the server over UDP only fails
+	// the TCP check.
+	if err := probe(t, udp, base, "tcp", webrtc.Configuration{}, 3*time.Second); err == nil {
+		t.Error("a browser with UDP only passed the TCP check")
 	}
 	resp, err = http.Post(base+"/api/v1/connection-test", "application/json", strings.NewReader(`{"network":"sctp","sdp":"v=0"}`))
 	if err != nil {

@@ -45,14 +45,18 @@ type probes struct {
 // Probe answers offer, a connection test's offer, with candidates on network only (ProbeUDP or
 // ProbeTCP), and echoes what the browser sends on its data channels.
 func (e *Engine) Probe(ctx context.Context, network, offer string) (string, error) {
+	// The other port's mux is left out, not only its candidates: a mux hands a connection
+	// whatever check arrives with its user name, which would let the browser in by the other way.
 	se := e.se
 	switch network {
 	case ProbeUDP:
+		se.SetICETCPMux(nil)
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	case ProbeTCP:
 		if e.tcpMux == nil {
 			return "", fmt.Errorf("%w: %s (ICE over TCP is off)", ErrProbeNetwork, network)
 		}
+		se.SetICEUDPMux(nil)
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6})
 	default:
 		return "", fmt.Errorf("%w: %q", ErrProbeNetwork, network)
