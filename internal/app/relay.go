@@ -135,6 +135,9 @@ func listenRelay(host string, port int) (net.PacketConn, net.Listener, error) {
 		tcpAddr := net.JoinHostPort(host, strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port))
 		tcp, err := net.Listen("tcp4", tcpAddr)
 		if err == nil {
+			// Every browser relayed over UDP arrives on this one socket, as on the media port.
+			_ = udp.(*net.UDPConn).SetReadBuffer(4 << 20)
+			_ = udp.(*net.UDPConn).SetWriteBuffer(4 << 20)
 			return udp, tcp, nil
 		}
 		_ = udp.Close()

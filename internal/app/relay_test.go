@@ -13,11 +13,14 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	pionturn "github.com/pion/turn/v5"
 
 	"visio/internal/client"
 	"visio/internal/config"
@@ -214,5 +217,69 @@ func TestWelcomeTURNCredentials(t *testing.T) {
 			t.Errorf("%s: credential %q reveals the secret or is shared", name, s.Credential)
 		}
 		seen[s.Credential] = true
+	}
+}
+
+// TestRelayNoWayIn: with the credentials of its welcome, a participant can relay to the node's
+// media port only: not to another service on the node's own address (here a UDP socket of the
+// test on loopback), nor to private addresses.
+func TestRelayNoWayIn(t *testing.T) {
+	a, _ := startApp(t)
+	base := a.URL()
+	api, err := client.NewAPI(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	code, err := client.CreateRoom(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := join(t, api, base, code, "Mallory")
+	s := p.c.Welcome().ICEServers[0]
+	var server string
+	for _, u := range s.URLs {
+		if strings.HasSuffix(u, "?transport=udp") {
+			server = strings.TrimSuffix(strings.TrimPrefix(u, "turn:"), "?transport=udp")
+		}
+	}
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := pionturn.NewClient(&pionturn.ClientConfig{TURNServerAddr: server, STUNServerAddr: server, Conn: conn,
+		Username: s.Username, Password: s.Credential, Realm: turn.Realm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { tc.Close(); _ = conn.Close() }()
+	if err := tc.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	relay, err := tc.Allocate()
+	if err != nil {
+		t.Fatalf("allocate with the welcome's credentials: %v", err)
+	}
+	defer relay.Close()
+	for _, peer := range []string{"10.0.0.1:22", "192.168.0.1:80", "127.0.0.2:7882"} {
+		if err := tc.CreatePermission(net.UDPAddrFromAddrPort(netip.MustParseAddrPort(peer))); err == nil {
+			t.Errorf("permission to %s granted", peer)
+		}
+	}
+	service, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer service.Close()
+	if _, err := relay.WriteTo([]byte("let me in"), service.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	_ = service.SetReadDeadline(time.Now().Add(time.Second))
+	if n, _, err := service.ReadFrom(make([]byte, 64)); err == nil {
+		t.Fatalf("a service on the node's address got %d bytes through the relay", n)
+	}
+	if got := labelled(t, base, "visio_turn_refused_total", "reason", "peer"); got < 4 {
+		t.Errorf("refused: %v, want 4", got)
 	}
 }

@@ -110,6 +110,9 @@ func (q *quotas) release(id string) {
 	}
 }
 
+// relayBufferSize is the send and receive buffer asked for each relay socket.
+const relayBufferSize = 1 << 20
+
 // relays makes the relay sockets of one transport (the way browsers reach the server: it
 // labels the metrics). It is pion's RelayAddressGenerator.
 type relays struct {
@@ -138,6 +141,10 @@ func (r *relays) AllocatePacketConn(conf pionturn.AllocateListenerConfig) (net.P
 		s.quotas.release(conf.UserID)
 		return nil, nil, fmt.Errorf("turn: open relay socket: %w", err)
 	}
+	// Room for a keyframe's burst while the relay's reader is busy (the kernel caps it at
+	// net.core.rmem_max and wmem_max).
+	_ = c.SetReadBuffer(relayBufferSize)
+	_ = c.SetWriteBuffer(relayBufferSize)
 	local := c.LocalAddr().(*net.UDPAddr).AddrPort()
 	local = netip.AddrPortFrom(local.Addr().Unmap(), local.Port())
 	m := s.metrics
