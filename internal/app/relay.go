@@ -130,7 +130,7 @@ func listenRelay(host string, port int) (net.PacketConn, net.Listener, error) {
 		addr := net.JoinHostPort(host, strconv.Itoa(port))
 		udp, err := net.ListenPacket("udp4", addr)
 		if err != nil {
-			return nil, nil, fmt.Errorf("turn: listen on UDP %s: %w", addr, err)
+			return nil, nil, fmt.Errorf("turn: listen on UDP %s: %w (set turn.port, 0 for any free port, or turn.mode = \"off\")", addr, err)
 		}
 		tcpAddr := net.JoinHostPort(host, strconv.Itoa(udp.LocalAddr().(*net.UDPAddr).Port))
 		tcp, err := net.Listen("tcp4", tcpAddr)
@@ -142,7 +142,7 @@ func listenRelay(host string, port int) (net.PacketConn, net.Listener, error) {
 		}
 		_ = udp.Close()
 		if port != 0 || try == 4 {
-			return nil, nil, fmt.Errorf("turn: listen on TCP %s: %w", tcpAddr, err)
+			return nil, nil, fmt.Errorf("turn: listen on TCP %s: %w (set turn.port, 0 for any free port, or turn.mode = \"off\")", tcpAddr, err)
 		}
 	}
 }

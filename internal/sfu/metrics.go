@@ -53,7 +53,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		SendPaths: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "visio_sfu_subscriber_send_paths_total",
-			Help: "Subscriber connections established, by how forwarded media is sent to them: direct (the server's own SRTP and socket) or pion (the fallback: the server was the DTLS client, or the candidate pair is relayed or on an address the server has no one socket for).",
+			Help: "Subscriber connections established, by how forwarded media is sent to them: direct (the server's own SRTP and socket) or pion (the fallback: the server was the DTLS client, or the candidate pair is over TCP, or on an address the server has no one socket for). A browser relayed by a TURN server is a UDP peer here: direct.",
 		}, []string{"path"}),
 	}
 	m.SendPaths.WithLabelValues("direct")

@@ -32,7 +32,7 @@ func openTCPMux(cfg Config, lf logging.LoggerFactory) (*ice.TCPMuxDefault, error
 	}
 	ln, err := net.Listen("tcp", cfg.TCPAddr)
 	if err != nil {
-		return nil, fmt.Errorf("open media TCP port %s: %w", cfg.TCPAddr, err)
+		return nil, fmt.Errorf("open media TCP port %s: %w (set media.tcp_port, 0 for any free port, -1 for none)", cfg.TCPAddr, err)
 	}
 	return ice.NewTCPMuxDefault(ice.TCPMuxParams{
 		Listener:             ln,
