@@ -104,7 +104,7 @@ func newRelay(cfg config.Config, engine *sfu.Engine, httpLn net.Listener, tlsCfg
 		r.urls = append(r.urls, fmt.Sprintf("turns:%s?transport=tcp", net.JoinHostPort(relayHost, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))))
 	}
 	if tlsCfg != nil && cfg.TURN.OnHTTPSPort {
-		r.demux = turn.NewDemux(httpLn, tlsCfg, log)
+		r.demux = turn.NewDemux(httpLn, tlsCfg, 0, log)
 		serve = r.demux.HTTP()
 		tlsLns = append(tlsLns, r.demux.TURN())
 		r.urls = append(r.urls, "turns:"+httpsHostPort(cfg, relayHost, httpLn)+"?transport=tcp")

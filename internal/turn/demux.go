@@ -32,7 +32,7 @@ import (
 // alpnTURN is the ALPN protocol id of TURN (RFC 7443).
 const alpnTURN = "stun.turn"
 
-// sniffTimeout bounds a connection's TLS handshake and first bytes.
+// sniffTimeout bounds a connection's TLS handshake and first bytes, by default.
 const sniffTimeout = 10 * time.Second
 
 // stunMagicCookie is the fixed value at bytes 4-7 of every STUN message (RFC 8489 section 6).
@@ -46,11 +46,12 @@ func IsSTUN(b []byte) bool {
 
 // Demux splits a TLS listener between the web server (HTTP) and the relay (TURN).
 type Demux struct {
-	ln   net.Listener
-	cfg  *tls.Config
-	log  *slog.Logger
-	http *chanListener
-	turn *chanListener
+	ln      net.Listener
+	cfg     *tls.Config
+	log     *slog.Logger
+	timeout time.Duration
+	http    *chanListener
+	turn    *chanListener
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -58,9 +59,16 @@ type Demux struct {
 	once   sync.Once
 }
 
-// NewDemux serves TLS with cfg on ln and starts sorting its connections. HTTP and TURN return
-// the two sides; Close stops it.
-func NewDemux(ln net.Listener, cfg *tls.Config, log *slog.Logger) *Demux {
+// NewDemux serves TLS with cfg on ln and starts sorting its connections, each within timeout
+// (0: 10 s) for its handshake and first bytes. HTTP and TURN return the two sides; Close stops
+// it.
+func NewDemux(ln net.Listener, cfg *tls.Config, timeout time.Duration, log *slog.Logger) *Demux {
+	if timeout <= 0 {
+		timeout = sniffTimeout
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	c := cfg.Clone()
 	for _, p := range []string{"h2", "http/1.1", alpnTURN} {
 		if !slices.Contains(c.NextProtos, p) {
@@ -68,7 +76,7 @@ func NewDemux(ln net.Listener, cfg *tls.Config, log *slog.Logger) *Demux {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Demux{ln: ln, cfg: c, log: log, ctx: ctx, cancel: cancel}
+	d := &Demux{ln: ln, cfg: c, log: log, timeout: timeout, ctx: ctx, cancel: cancel}
 	d.http = newChanListener(ln.Addr())
 	d.turn = newChanListener(ln.Addr())
 	d.wg.Add(1)
@@ -119,7 +127,7 @@ func (d *Demux) accept() {
 
 // sort completes c's handshake and hands it to one side.
 func (d *Demux) sort(raw net.Conn) {
-	_ = raw.SetDeadline(time.Now().Add(sniffTimeout))
+	_ = raw.SetDeadline(time.Now().Add(d.timeout))
 	tc := tls.Server(raw, d.cfg)
 	if err := tc.HandshakeContext(d.ctx); err != nil {
 		d.log.Debug("TLS handshake on the HTTPS port failed", "from", raw.RemoteAddr(), "err", err)

@@ -48,6 +48,8 @@ type Config struct {
 	MaxAllocationsPerUser, MaxAllocations, MaxBitrate int
 	// Metrics, if not nil, receives the relay's figures.
 	Metrics *Metrics
+	// IdleTimeout closes a TCP or TLS connection silent this long. Default 90 s.
+	IdleTimeout time.Duration
 	// Now, if set, is the clock credentials are checked against (tests).
 	Now func() time.Time
 	// Log is the relay's logger.
@@ -86,6 +88,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
 	s := &Server{
 		relayIP: cfg.RelayIP.Unmap(),
 		peers:   newPeers(cfg.Peers),
@@ -123,12 +128,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.TCP != nil {
 		sc.ListenerConfigs = append(sc.ListenerConfigs, pionturn.ListenerConfig{
-			Listener: cfg.TCP, RelayAddressGenerator: &relays{srv: s, transport: TransportTCP}, PermissionHandler: permit,
+			Listener: idleListener{cfg.TCP, cfg.IdleTimeout}, RelayAddressGenerator: &relays{srv: s, transport: TransportTCP}, PermissionHandler: permit,
 		})
 	}
 	for _, l := range cfg.TLS {
 		sc.ListenerConfigs = append(sc.ListenerConfigs, pionturn.ListenerConfig{
-			Listener: l, RelayAddressGenerator: &relays{srv: s, transport: TransportTLS}, PermissionHandler: permit,
+			Listener: idleListener{l, cfg.IdleTimeout}, RelayAddressGenerator: &relays{srv: s, transport: TransportTLS}, PermissionHandler: permit,
 		})
 	}
 	t, err := pionturn.NewServer(sc)

@@ -40,7 +40,10 @@ type relayEnv struct {
 	now     atomic.Pointer[time.Time]
 }
 
-type relayOpts struct{ perUser, total, bitrate int }
+type relayOpts struct {
+	perUser, total, bitrate int
+	idle                    time.Duration
+}
 
 func startRelay(t *testing.T, o relayOpts) *relayEnv {
 	t.Helper()
@@ -80,7 +83,7 @@ func startRelay(t *testing.T, o relayOpts) *relayEnv {
 		t.Fatal(err)
 	}
 	cert, roots := testCert(t)
-	demux := NewDemux(https, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}, nil)
+	demux := NewDemux(https, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}, o.idle, nil)
 	web := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s tls=%v", r.Proto, r.TLS != nil)
 	}), TLSConfig: &tls.Config{NextProtos: []string{"h2", "http/1.1"}}}
@@ -91,7 +94,7 @@ func startRelay(t *testing.T, o relayOpts) *relayEnv {
 		UDP: udp, TCP: tcp, TLS: []net.Listener{demux.TURN()},
 		RelayIP: netip.MustParseAddr("127.0.0.1"), Peers: []Peer{{Advertised: mediaAddr, Local: mediaAddr}},
 		Secret: testSecret, MaxAllocationsPerUser: o.perUser, MaxAllocations: o.total, MaxBitrate: o.bitrate,
-		Metrics: e.metrics, Now: func() time.Time { return *e.now.Load() },
+		Metrics: e.metrics, Now: func() time.Time { return *e.now.Load() }, IdleTimeout: o.idle,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -415,6 +418,31 @@ func TestRelayBandwidthQuota(t *testing.T) {
 		t.Error("no packet counted as dropped for the bit rate")
 	}
 	t.Logf("%d of %d bytes through in %.2fs (limit %d B/s, burst %d)", got.Load(), packets*len(payload), elapsed, bitrate/8, burst)
+}
+
+// TestRelayClosesSilentConnections: a TCP or TLS connection that sends nothing is closed, rather
+// than held open for whoever wants to exhaust the server.
+func TestRelayClosesSilentConnections(t *testing.T) {
+	e := startRelay(t, relayOpts{idle: 300 * time.Millisecond})
+	for _, addr := range []string{e.tcp, e.https} {
+		c, err := net.Dial("tcp4", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if addr == e.https {
+			tc := tls.Client(c, &tls.Config{RootCAs: e.roots, ServerName: "127.0.0.1"})
+			if err := tc.Handshake(); err != nil {
+				t.Fatal(err)
+			}
+			c = tc
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1))
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Errorf("%s: a silent connection is still open after 5 s", addr)
+		}
+		c.Close()
+	}
 }
 
 // testCert returns a certificate for 127.0.0.1 and the pool that trusts it.
