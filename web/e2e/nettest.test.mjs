@@ -1,11 +1,13 @@
-// The connection test page with a real browser: reachable from the home page by keyboard, it
-// checks UDP, TCP and the relay (UDP, TCP; TLS is not offered by this server) against the
-// server, the camera and the microphone, and gives a result to copy for IT support.
+// The connection test page with a real browser: reachable from the home page by keyboard (and
+// from the pre-join screen, in a new tab), it checks UDP, TCP and the relay (UDP, TCP; TLS is not
+// offered by this server) against the server, the camera and the microphone, and gives a result
+// to copy for IT support.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, saveLog } from './server.mjs';
-import { launch, person, waitFor, screenshot } from './browser.mjs';
+import { createRoom } from './signin.mjs';
+import { launch, person, screenshot } from './browser.mjs';
 
 test('connection test page: every way to the server, devices, and a copyable result', { timeout: 120_000 }, async () => {
   const server = await startServer();
@@ -34,6 +36,15 @@ test('connection test page: every way to the server, devices, and a copyable res
     await screenshot(page, 'nettest.png');
     await page.goto(`${server.url}/connection-test?lang=fr`);
     await page.getByRole('heading', { name: 'Test de connexion' }).waitFor({ timeout: 10_000 });
+    // From the pre-join screen, the test opens in a new tab: the preview stays.
+    const { code } = await createRoom(server.url);
+    await page.goto(`${server.url}/${code}`);
+    await page.getByRole('heading', { name: 'Prêt à rejoindre ?' }).waitFor({ timeout: 10_000 });
+    const prejoinLink = page.getByRole('link', { name: 'Tester ma connexion' });
+    assert.equal(await prejoinLink.getAttribute('href'), '/connection-test');
+    assert.equal(await prejoinLink.getAttribute('target'), '_blank');
+    await page.waitForSelector('body[data-devices=ready]', { timeout: 10_000 });
+    await screenshot(page, 'prejoin-nettest-link.png');
   } finally {
     await browser.close();
     await server.stop();

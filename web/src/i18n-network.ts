@@ -4,6 +4,7 @@
 export const networkFr = {
   netTestLink: 'Tester ma connexion',
   netTestLinkHint: 'Vérifier que votre réseau, votre caméra et votre micro fonctionnent avant une réunion',
+  newTab: '(s’ouvre dans un nouvel onglet)',
   netTestTitle: 'Test de connexion',
   netTestIntro: 'Ce test vérifie que votre navigateur peut joindre le serveur de visioconférence par chacun des chemins qu’il peut emprunter, et que votre caméra et votre micro fonctionnent. Rien n’est enregistré.',
   netTestStart: 'Lancer le test',
@@ -47,6 +48,7 @@ export const networkFr = {
 export const networkEn: Record<keyof typeof networkFr, string> = {
   netTestLink: 'Test my connection',
   netTestLinkHint: 'Check that your network, camera and microphone work before a meeting',
+  newTab: '(opens in a new tab)',
   netTestTitle: 'Connection test',
   netTestIntro: 'This test checks that your browser can reach the video-conferencing server by each of the ways it can use, and that your camera and microphone work. Nothing is recorded.',
   netTestStart: 'Start the test',

@@ -187,6 +187,10 @@ export function renderNetTest(main: HTMLElement): () => void {
 /** A link to the connection test: in the app (home page), or in a new tab (pre-join screen). */
 export function netTestLink(newTab: boolean): { el: HTMLAnchorElement; paint(): void } {
   const el = h('a', { href: '/connection-test', class: 'nettest-link', ...(newTab ? { target: '_blank', rel: 'noopener' } : {}) });
+  const label = h('span');
+  const note = h('span', { class: 'sr-only' });
+  el.append(label);
+  if (newTab) el.append(' ', note);
   if (!newTab) {
     el.addEventListener('click', (ev) => {
       ev.preventDefault();
@@ -196,7 +200,8 @@ export function netTestLink(newTab: boolean): { el: HTMLAnchorElement; paint(): 
   return {
     el,
     paint() {
-      setText(el, t('netTestLink'));
+      setText(label, t('netTestLink'));
+      setText(note, t('newTab'));
       setAttr(el, 'title', t('netTestLinkHint'));
     },
   };
