@@ -69,7 +69,8 @@ func newRelay(cfg config.Config, engine *sfu.Engine, httpLn net.Listener, tlsCfg
 	}
 	relayIP, peers := relayAddresses(cfg.Media, engine.Addrs())
 	if len(peers) == 0 {
-		return nil, nil, errors.New("turn: the media port has no IPv4 address to relay to (set turn.mode = \"off\")")
+		log.Warn("no relay: the media port has no IPv4 address to relay to (the relay is IPv4 only)")
+		return r, serve, nil
 	}
 	var opened []interface{ Close() error }
 	fail := func(err error) (*relay, net.Listener, error) {
