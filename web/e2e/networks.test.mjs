@@ -7,6 +7,8 @@
 //   only 443  everything but TCP 443 dropped: the relay over TLS on the HTTPS port
 //   blocked   only 443, and the server offers no relay: the page says media cannot get through
 //
+// and the connection test page, with only 443 open, finds the relay over TLS and nothing else.
+//
 // In each meeting Bruno watches Alice: his browser must decode her video. The time from Bruno's
 // click on "Rejoindre" to his first decoded frame of hers is printed for each, and the server's
 // visio_sfu_connections_total says which transport carried it. Root only (namespaces, nftables:
@@ -163,6 +165,21 @@ if (!inside) {
         assert.ok(usedKinds.length > 0 && usedKinds.every((k) => want.includes(k)), `${name}: transports ${used.join(', ')}, want only ${want.join(' or ')}`);
       }
       console.log(`observed: time to first remote frame: UDP ${times.open} ms, no UDP ${times['no UDP']} ms, only TCP 443 ${times['only 443']} ms`);
+
+      // The connection test, on the network that allows only 443, tells what gets through.
+      setRules('only 443');
+      const ctx = await browser.newContext({ viewport: { width: 900, height: 1100 }, permissions: ['camera', 'microphone'], locale: 'fr-FR', ignoreHTTPSErrors: true });
+      const page = await ctx.newPage();
+      await page.goto(`${srv.url}/connection-test`);
+      await page.getByRole('button', { name: 'Lancer le test' }).click();
+      await page.getByRole('button', { name: 'Relancer le test' }).waitFor({ timeout: 150_000 });
+      const rows = await page.$$eval('dd[data-check]', (els) => Object.fromEntries(els.map((e) => [e.dataset.check, e.dataset.state])));
+      console.log(`observed: connection test with only 443 open: ${JSON.stringify(rows)}`);
+      assert.deepEqual(rows, { udp: 'failed', tcp: 'failed', 'turn-udp': 'failed', 'turn-tcp': 'failed', 'turn-tls': 'ok', camera: 'ok', microphone: 'ok' });
+      assert.match(await page.locator('.nettest-verdict').textContent(), /le relais du serveur fonctionne/);
+      await screenshot(page, 'networks-nettest-443.png');
+      await ctx.close();
+      setRules('open');
       await srv.stop();
       saveLog('networks-server.log', srv.log());
 
