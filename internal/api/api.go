@@ -43,6 +43,8 @@ type Params struct {
 	// Draining, if set, reports whether the node is handing its meetings to others: /healthz
 	// then answers 503, so that load balancers stop sending new people here.
 	Draining func() bool
+	// NetTest is the connection test's server side (nettest.go); nil: the page only.
+	NetTest NetTest
 }
 
 // Error is the API's one error shape: a stable code and a message safe to show a user.
@@ -58,6 +60,7 @@ func NewHandler(p Params) http.Handler {
 	s.routeRooms(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
+	s.routeNetTest(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")
 	})

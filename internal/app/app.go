@@ -4,12 +4,14 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +39,8 @@ type App struct {
 	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
+	serve  net.Listener // what the web server serves: ln, with TLS if it terminates it (relay.go)
+	relay  *relay
 	// metrics is the separate metrics listener (http.metrics_addr), or nil.
 	metrics *metricsListener
 }
@@ -46,8 +50,11 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	relayOf := &relayTransport{}
 	engine, err := sfu.NewEngine(sfu.Config{
 		UDPPort:         cfg.Media.UDPPort,
+		TCPAddr:         mediaTCPAddr(cfg.Media),
+		RelayTransport:  relayOf.transport,
 		PublicIPs:       cfg.Media.PublicIPs,
 		IncludeLoopback: cfg.Media.IncludeLoopback,
 		LoopbackOnly:    cfg.Media.LoopbackOnly,
@@ -64,7 +71,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	for _, s := range cfg.Media.ICEServers {
 		ice = append(ice, signal.ICEServerJSON{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
+	var rl *relay // made once the web server's port is open
 	hub := signal.NewHub(signal.Config{
+		ICEServersFor:        func(id string) []signal.ICEServerJSON { return rl.iceServers(id) },
 		MaxMessageBytes:      cfg.Signal.MaxMessageBytes,
 		MaxMessagesPerSecond: cfg.Signal.MaxMessagesPerSecond,
 		ReconnectGrace:       cfg.Signal.ReconnectGrace.D(),
@@ -84,31 +93,40 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
+	// undo releases what New opened so far, last first, when a later step fails.
+	var undo []func()
+	fail := func(err error) (*App, error) {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+		return nil, err
+	}
+	undo = append(undo, acc.close, func() { tx.finish(hub) }, func() { _ = engine.Close() })
+
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
-		_ = engine.Close()
-		tx.finish(hub)
-		acc.close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+		return fail(fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err))
 	}
+	undo = append(undo, func() { _ = ln.Close() })
+	var lnServe net.Listener
+	tlsCfg, err := webTLSConfig(cfg.HTTP)
+	if err == nil {
+		rl, lnServe, err = newRelay(cfg, engine, ln, tlsCfg, reg, log.With("component", "turn"))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	relayOf.srv = rl.srv
+	undo = append(undo, rl.close)
 	// Sign-in needs the address users reach the service at, known once the port is open.
 	if err := acc.startSignIn((&App{cfg: cfg, ln: ln}).URL()); err != nil {
-		_ = ln.Close()
-		_ = engine.Close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
 	}
-
 	nd, err := newNode(context.Background(), cfg, acc.keys, ln.Addr(), engine.Addrs(), reg, reg, log.With("component", "cluster"))
 	if err != nil {
-		_ = ln.Close()
-		_ = engine.Close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
 	}
-
+	undo = append(undo, nd.stop)
 	nd.participants = hub.Participants
 
 	webFS, built := web.FS()
@@ -124,33 +142,51 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		NoMetrics:   cfg.HTTP.MetricsAddr != "",
 		HSTS:        cfg.HTTP.TLSCert != "",
 		Draining:    nd.member.Draining,
+		NetTest:     &netTest{engine: engine, relay: rl},
 	}))
 	if err != nil {
-		nd.stop()
-		_ = ln.Close()
-		_ = engine.Close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
 	}
 	var metrics *metricsListener
 	if cfg.HTTP.MetricsAddr != "" {
 		if metrics, err = listenMetrics(cfg.HTTP.MetricsAddr, reg); err != nil {
-			_ = ln.Close()
-			_ = engine.Close()
-			tx.finish(hub)
-			acc.close()
-			return nil, err
+			return fail(err)
 		}
 	}
 	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
+		TLSConfig:         tlsCfg,
 		Handler:           realip.Handler(proxies, handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, node: nd, http: srv, ln: ln, metrics: metrics}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, node: nd, http: srv, ln: ln, serve: lnServe,
+		relay: rl, metrics: metrics}, nil
+}
+
+// webTLSConfig is the web server's TLS configuration, or nil if it does not terminate TLS.
+func webTLSConfig(h config.HTTP) (*tls.Config, error) {
+	if h.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(h.TLSCert, h.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("http.tls_cert and http.tls_key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
+}
+
+// mediaTCPAddr is the address of the media TCP port (ICE over TCP), or "" for none.
+func mediaTCPAddr(m config.Media) string {
+	if m.TCPPort < 0 {
+		return ""
+	}
+	host := ""
+	if m.LoopbackOnly {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(m.TCPPort))
 }
 
 // URL returns the address to open in a browser.
@@ -194,12 +230,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	a.acc.start()
 	a.node.start()
 	g.Go(func(context.Context) {
-		var err error
-		if a.cfg.HTTP.TLSCert != "" {
-			err = a.http.ServeTLS(a.ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
-		} else {
-			err = a.http.Serve(a.ln)
-		}
+		err := a.http.Serve(a.serve)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -208,7 +239,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if stdout != nil {
 		fmt.Fprintf(stdout, "visio: listening on %s\n", a.URL())
 	}
-	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()))
+	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()), "media_tcp", fmt.Sprint(a.engine.TCPAddr()))
 
 	var serveErr error
 	select {
@@ -233,6 +264,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	}
 	a.node.stop()
 	a.acc.close()
+	a.relay.close()
 	if err := a.engine.Close(); err != nil {
 		a.log.Debug("close media port", "err", err)
 	}

@@ -83,7 +83,10 @@ addr = "127.0.0.1:0"
 shutdown_timeout = "5s"
 [media]
 udp_port = 0
+tcp_port = 0
 loopback_only = true
+[turn]
+port = 0
 [signal]
 reconnect_grace = "5s"
 [store]

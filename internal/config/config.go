@@ -28,6 +28,8 @@ type Config struct {
 	Transcription Transcription `toml:"transcription"`
 	// Cluster configures several nodes serving as one (cluster.go).
 	Cluster Cluster `toml:"cluster"`
+	// TURN configures the relay for networks that let no direct media through (turn.go).
+	TURN TURN `toml:"turn"`
 }
 
 // HTTP configures the web server.
@@ -68,6 +70,11 @@ type Media struct {
 	// UDPPort is the single UDP port that carries all media (ICE UDP mux): open it in the
 	// firewall. Default 7882. 0 picks a free port (tests).
 	UDPPort int `toml:"udp_port"`
+	// TCPPort is the one TCP port for media when UDP does not get through (ICE over TCP: the
+	// server offers passive TCP candidates, every connection multiplexed on this port as on the
+	// UDP port): open it in the firewall too. Default 7881. 0 picks a free port (tests); -1
+	// turns ICE over TCP off.
+	TCPPort int `toml:"tcp_port"`
 	// PublicIPs are the addresses clients should send media to, when the server is behind 1:1
 	// NAT (a cloud VM's public IP, for example). Default: the host's own addresses.
 	PublicIPs []string `toml:"public_ips"`
@@ -160,7 +167,7 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP:  HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
-		Media: Media{UDPPort: 7882, IncludeLoopback: true, Procs: "auto"},
+		Media: Media{UDPPort: 7882, TCPPort: 7881, IncludeLoopback: true, Procs: "auto"},
 		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second),
 			JoinTimeout: Duration(10 * time.Second), MaxSocketsPerAddress: 256, MaxSockets: 10000},
 		Room:  Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute), MaxPerUser: 100, CreationsPerMinute: 30},
@@ -170,6 +177,7 @@ func Default() Config {
 
 		Transcription: defaultTranscription(),
 		Cluster:       defaultCluster(),
+		TURN:          defaultTURN(),
 	}
 }
 
@@ -201,6 +209,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Media.UDPPort < 0 || c.Media.UDPPort > 65535 {
 		add("media.udp_port %d: want 0 to 65535", c.Media.UDPPort)
+	}
+	if c.Media.TCPPort < -1 || c.Media.TCPPort > 65535 {
+		add("media.tcp_port %d: want 0 to 65535, or -1 for no ICE over TCP", c.Media.TCPPort)
+	}
+	if c.Media.TCPPort > 0 && c.Media.TCPPort == c.TURN.Port && c.TURN.Mode == TURNEmbedded {
+		add("media.tcp_port and turn.port are both %d: give them different ports", c.Media.TCPPort)
 	}
 	for _, ip := range c.Media.PublicIPs {
 		if net.ParseIP(ip) == nil {
@@ -265,6 +279,7 @@ func (c *Config) Validate() error {
 	c.Auth.validate(add)
 	c.Transcription.validate(add)
 	c.Cluster.validate(c.Store, add)
+	c.TURN.validate(c.HTTP, add)
 	return errors.Join(errs...)
 }
 

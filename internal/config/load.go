@@ -28,6 +28,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		f.udpPort = n
 		return nil
 	})
+	fs.IntVar(&f.tcpPort, "tcp-port", 0, "the TCP port for media when UDP is blocked (default 7881; 0: any free port; -1: off)")
+	fs.IntVar(&f.turnPort, "turn-port", 0, "the UDP and TCP port of the embedded TURN relay (default 3478; 0: any free port)")
 	fs.StringVar(&f.publicIPs, "public-ip", "", "comma-separated addresses to advertise for media (1:1 NAT)")
 	fs.BoolVar(&f.loopbackOnly, "ice-loopback-only", false, "keep media on the loopback interface (tests)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
@@ -62,7 +64,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 type flagValues struct {
 	httpAddr, publicURL, publicIPs, logLevel, debugAddr string
-	udpPort                                             int
+	udpPort, tcpPort, turnPort                          int
 	loopbackOnly                                        bool
 }
 
@@ -77,6 +79,12 @@ func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
 	}
 	if set["udp-port"] {
 		cfg.Media.UDPPort = f.udpPort
+	}
+	if set["tcp-port"] {
+		cfg.Media.TCPPort = f.tcpPort
+	}
+	if set["turn-port"] {
+		cfg.TURN.Port = f.turnPort
 	}
 	if set["public-ip"] {
 		cfg.Media.PublicIPs = splitList(f.publicIPs)
@@ -103,6 +111,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"VISIO_STORE_SQLITE_PATH": &cfg.Store.SQLitePath, "VISIO_STORE_POSTGRES_URL": &cfg.Store.PostgresURL,
 		"VISIO_AUTH_ISSUER": &cfg.Auth.Issuer, "VISIO_AUTH_CLIENT_ID": &cfg.Auth.ClientID,
 		"VISIO_AUTH_CLIENT_SECRET": &cfg.Auth.ClientSecret, "VISIO_AUTH_KEY_FILE": &cfg.Auth.KeyFile,
+		"VISIO_TURN_MODE": &cfg.TURN.Mode, "VISIO_TURN_HOST": &cfg.TURN.Host, "VISIO_TURN_SECRET": &cfg.TURN.Secret,
+		"VISIO_TURN_TLS_ADDR": &cfg.TURN.TLSAddr,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -114,6 +124,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"VISIO_MEDIA_UDP_PORT": &cfg.Media.UDPPort, "VISIO_SIGNAL_MAX_MESSAGE_BYTES": &cfg.Signal.MaxMessageBytes,
 		"VISIO_ROOM_MAX_PARTICIPANTS": &cfg.Room.MaxParticipants, "VISIO_ROOM_MAX_PER_USER": &cfg.Room.MaxPerUser,
 		"VISIO_SIGNAL_MAX_SOCKETS_PER_ADDRESS": &cfg.Signal.MaxSocketsPerAddress, "VISIO_SIGNAL_MAX_SOCKETS": &cfg.Signal.MaxSockets,
+		"VISIO_MEDIA_TCP_PORT": &cfg.Media.TCPPort, "VISIO_TURN_PORT": &cfg.TURN.Port,
 	}
 	for k, p := range ints {
 		if v := getenv(k); v != "" {

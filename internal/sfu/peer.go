@@ -153,6 +153,9 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 	p.pub.OnTrack(p.onTrack)
 	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection", "state", s.String())
+		if s == webrtc.PeerConnectionStateConnected {
+			r.engine.countConnection(p.pub)
+		}
 	})
 	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.out.pairChanged)
 	p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
@@ -160,6 +163,7 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		p.twcc.setConnected(s == webrtc.PeerConnectionStateConnected)
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
+			r.engine.countConnection(p.sub)
 			// The pair's change is notified on another goroutine: take the current one now.
 			if pair, err := p.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
 				p.out.pairChanged(pair)

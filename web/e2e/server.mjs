@@ -20,17 +20,20 @@ export function serverBinary() {
  * Starts the server and resolves once it listens.
  * @returns {Promise<{url: string, stop: () => Promise<void>, kill: () => void, log: () => string}>}
  */
-export async function startServer({ timeoutMs = 15_000, extraArgs = [] } = {}) {
+export async function startServer({ timeoutMs = 15_000, extraArgs = [], args: own = null, env = {}, prefix = [] } = {}) {
   const bin = serverBinary();
   if (!fs.existsSync(bin)) throw new Error(`visio server binary not found at ${bin} (build it with: go build -o bin/visio ./cmd/visio, or set VISIO_BIN)`);
-  const args = ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--ice-loopback-only', ...extraArgs];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // own replaces the loopback arguments; prefix runs the server through another command
+  // (ip netns exec NAME).
+  const args = own ?? ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--tcp-port', '0', '--turn-port', '0', '--ice-loopback-only', ...extraArgs];
+  const [cmd, ...cmdArgs] = [...prefix, bin, ...args];
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not announce its address within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk) => {
       output += chunk.toString();
-      const m = output.match(/listening on (http:\/\/\S+)/);
+      const m = output.match(/listening on (https?:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

@@ -3,10 +3,12 @@
 
 import { accessEn, accessFr } from './i18n-access';
 import { transcriptionEn, transcriptionFr } from './i18n-transcription';
+import { networkEn, networkFr } from './i18n-network';
 
 const fr = {
   ...accessFr,
   ...transcriptionFr,
+  ...networkFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -104,6 +106,7 @@ export type Lang = 'fr' | 'en';
 const en: Record<Key, string> = {
   ...accessEn,
   ...transcriptionEn,
+  ...networkEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

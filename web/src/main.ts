@@ -9,6 +9,7 @@ import { renderMessage } from './views/message';
 import { renderMeetingFlow } from './views/flow';
 import { renderTranscripts } from './views/transcripts';
 import { mountAccount } from './views/account';
+import { renderNetTest } from './views/nettest';
 
 const main = mountShell(document.getElementById('app') ?? document.body);
 mountAccount(document.getElementById('account') ?? document.createElement('div'));
@@ -24,6 +25,9 @@ function route(path: string): void {
   } else if (code === 'transcripts') {
     document.body.dataset.view = 'transcripts';
     cleanup = renderTranscripts(main);
+  } else if (code === 'connection-test') {
+    document.body.dataset.view = 'nettest';
+    cleanup = renderNetTest(main);
   } else if (codePattern.test(code)) {
     cleanup = renderMeetingFlow(main, code);
   } else {

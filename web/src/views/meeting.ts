@@ -13,6 +13,7 @@ import { Tile, type TileInfo } from '../meeting/tile';
 import { TranscriptionUI } from '../meeting/transcription';
 import { AccessUi } from '../meeting/access-ui';
 import { Session, type ConnState } from '../rtc/session';
+import { MediaCheck } from '../meeting/media-check';
 import { announce, focusHeading, navigate } from '../shell';
 import type { JoinChoice } from './prejoin';
 
@@ -296,11 +297,16 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
   }, 40);
   const poll = window.setInterval(render, 200);
-  const offLang = onLangChange(render);
+  const mediaCheck = new MediaCheck(session);
+  const mediaPoll = window.setInterval(() => mediaCheck.update(), 1000);
+  const offLang = onLangChange(() => {
+    render();
+    mediaCheck.paint();
+  });
 
   controls.el.lastElementChild?.before(...transcription.controls);
   access.mountButton(controls.el);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -311,6 +317,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   return () => {
     window.removeEventListener('pagehide', onUnload);
     window.clearInterval(poll);
+    window.clearInterval(mediaPoll);
     window.clearInterval(sampler);
     window.clearTimeout(toastTimer);
     offLang();

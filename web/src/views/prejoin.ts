@@ -6,6 +6,7 @@ import { LevelMeter } from '../media/level';
 import { canPickSpeaker, listDevices, LocalMedia, savePrefs } from '../media/local';
 import { focusHeading } from '../shell';
 import type { Outcome } from '../meeting/moderation';
+import { netTestLink } from './nettest';
 
 export interface JoinChoice {
   name: string;
@@ -72,6 +73,7 @@ export function renderPrejoin(
   }
   let joining = false;
   const joinButton = h('button', { type: 'submit', class: 'btn btn-primary btn-large' });
+  const netTest = netTestLink(true); // a new tab: the preview here stays
 
   const pickers = h('div', { class: 'pickers' });
   const camSelect = picker('camera-select', 'cameraPicker');
@@ -99,9 +101,11 @@ export function renderPrejoin(
     pickers,
     joinButton,
     joinError,
+    netTest.el,
   );
 
   const paint = () => {
+    netTest.paint();
     setText(heading, t('prejoinTitle'));
     setText(meetingLine, t('prejoinMeeting', { code }));
     setText(countLine, count === 0 ? t('prejoinCount0') : count === 1 ? t('prejoinCount1') : t('prejoinCountN', { n: count }));
