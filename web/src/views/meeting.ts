@@ -4,6 +4,7 @@ import { h, setAttr, setText } from '../dom';
 import { byeText, errorText, onLangChange, t } from '../i18n';
 import { installDiagnostics, timings } from '../diagnostics';
 import { LevelMeter } from '../media/level';
+import { saveOnOff } from '../media/onoff';
 import { AudioSinks } from '../meeting/audio';
 import { Controls } from '../meeting/controls';
 import { GridLayout } from '../meeting/layout';
@@ -60,20 +61,27 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     presence: (kind, name) => announce(t(kind === 'joined' ? 'joined' : 'left', { name: name || t('someone') })),
     welcome: () => reporter.resendAll(),
     message: (m) => {
-      transcription.onMessage(m);
       access.handle(m);
+      transcription.onMessage(m);
     },
   });
   session.tokens = choice.tokens ?? null;
   const access = new AccessUi({ session, change: () => schedule(), notify: (text) => showToast(text), outcome: (o) => choice.onOutcome?.(o) });
   const transcription = new TranscriptionUI((m) => session.send(m), (text) => showToast(text));
+  transcription.moderator = () => access.state.canModerate;
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
 
   const controls = new Controls({
-    toggleMic: () => void session.setMic(!session.micOn),
-    toggleCamera: () => void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule),
+    toggleMic: () => {
+      saveOnOff({ micOn: !session.micOn });
+      void session.setMic(!session.micOn);
+    },
+    toggleCamera: () => {
+      saveOnOff({ camOn: !session.camOn });
+      void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule);
+    },
     toggleShare: () => {
       if (session.screen) void session.stopScreen();
       else
@@ -192,7 +200,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
     if (!track && session.screen) {
       track = session.screen;
-      owner = t('yourScreen');
+      owner = '';
     }
     if (track !== stageTrack) {
       stageTrack = track;
@@ -200,7 +208,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       if (track) void stageVideo.play().catch(() => undefined);
     }
     stage.hidden = !track;
-    const label = track ? t('stageLabel', { name: owner }) : '';
+    const label = track ? (owner ? t('stageLabel', { name: owner }) : t('ownShareLabel')) : '';
     setAttr(stage, 'aria-label', track ? label : null);
     setText(stageLabel, label);
     area.classList.toggle('with-stage', !!track);
