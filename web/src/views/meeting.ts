@@ -13,6 +13,7 @@ import { SubscriptionReporter } from '../meeting/subscriptions';
 import { Tile, type TileInfo } from '../meeting/tile';
 import { TranscriptionUI } from '../meeting/transcription';
 import { AccessUi } from '../meeting/access-ui';
+import { MeetingExtras } from '../meeting/extras';
 import { Session, type ConnState } from '../rtc/session';
 import { announce, focusHeading, navigate } from '../shell';
 import type { JoinChoice } from './prejoin';
@@ -52,7 +53,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
 
   const tiles = new Map<string, Tile>();
   const speakingUntil = new Map<string, number>();
-  const selfMeter = local.mic ? new LevelMeter(local.mic) : null;
+  let selfMeter = local.mic ? new LevelMeter(local.mic) : null;
   let stageTrack: MediaStreamTrack | null = null;
   let scheduled = false;
 
@@ -73,15 +74,26 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
 
+  const toggleMic = () => {
+    saveOnOff({ micOn: !session.micOn });
+    void session.setMic(!session.micOn);
+  };
+  const toggleCamera = () => {
+    saveOnOff({ camOn: !session.camOn });
+    void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule);
+  };
+  const extras = new MeetingExtras({
+    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera,
+    micChanged: (track) => {
+      selfMeter?.close();
+      selfMeter = new LevelMeter(track);
+    },
+    notify: (text) => showToast(text),
+    changed: () => schedule(),
+  });
   const controls = new Controls({
-    toggleMic: () => {
-      saveOnOff({ micOn: !session.micOn });
-      void session.setMic(!session.micOn);
-    },
-    toggleCamera: () => {
-      saveOnOff({ camOn: !session.camOn });
-      void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule);
-    },
+    toggleMic,
+    toggleCamera,
     toggleShare: () => {
       if (session.screen) void session.stopScreen();
       else
@@ -176,6 +188,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         name: p.name,
         video: cam && !cam.info.muted && cam.remote ? cam.remote.track : null,
         mirrored: false,
+        pinLabel: t(extras.pinned === p.id ? 'unpinName' : 'pinName', { name: p.name }),
+        pinned: extras.pinned === p.id,
         micMuted: !mic || mic.info.muted,
         speaking: isSpeaking(p.id, level, now) || heard.has(p.id),
         away: p.state === 'away',
@@ -202,13 +216,21 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       track = session.screen;
       owner = '';
     }
+    let pinnedName = '';
+    const pinned = extras.pinned ? session.participants.get(extras.pinned) : undefined;
+    const pinnedCam = !track && pinned ? session.remoteFor(pinned, 'camera') : undefined;
+    if (pinned && pinnedCam?.remote && !pinnedCam.info.muted) {
+      track = pinnedCam.remote.track;
+      pinnedName = pinned.name;
+      shownId = pinnedCam.info.id;
+    }
     if (track !== stageTrack) {
       stageTrack = track;
       stageVideo.srcObject = track ? new MediaStream([track]) : null;
       if (track) void stageVideo.play().catch(() => undefined);
     }
     stage.hidden = !track;
-    const label = track ? (owner ? t('stageLabel', { name: owner }) : t('ownShareLabel')) : '';
+    const label = !track ? '' : pinnedName ? t('pinnedLabel', { name: pinnedName }) : owner ? t('stageLabel', { name: owner }) : t('ownShareLabel');
     setAttr(stage, 'aria-label', track ? label : null);
     setText(stageLabel, label);
     area.classList.toggle('with-stage', !!track);
@@ -221,7 +243,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     for (const p of session.participants.values()) {
       for (const tr of p.tracks) {
         if (tr.kind !== 'video') continue;
-        if (tr.source === 'camera') shown.set(tr.id, tiles.get(p.id)?.el ?? null);
+        if (tr.source === 'camera') shown.set(tr.id, tr.id === screenId ? stageVideo : (tiles.get(p.id)?.el ?? null));
         else shown.set(tr.id, tr.id === screenId ? stageVideo : null);
       }
     }
@@ -232,6 +254,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     const now = performance.now();
     const s = session.state;
     access.update();
+    extras.keepPin((key) => session.participants.has(key));
     setText(heading, t('prejoinMeeting', { code }));
     setText(statusText, reasonText(s));
     banner.dataset.state = s.kind;
@@ -265,6 +288,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         tile.el.setAttribute('role', 'listitem');
         tiles.set(info.key, tile);
         if (info.key !== 'self') {
+          tile.onPin = () => extras.togglePin(info.key);
           tile.onFirstFrame = (at) => {
             timings.firstRemoteFrameMs ??= Math.round(at);
           };
@@ -308,7 +332,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
 
   controls.el.lastElementChild?.before(...transcription.controls);
   access.mountButton(controls.el);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
+  controls.el.insertBefore(extras.button, controls.el.lastElementChild);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -329,6 +354,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     selfMeter?.close();
     transcription.close();
     access.close();
+    extras.close();
     layout.close();
     reporter.close();
     sinks.close();

@@ -7,6 +7,7 @@ import { canPickSpeaker, listDevices, LocalMedia, savePrefs } from '../media/loc
 import { loadOnOff, saveOnOff } from '../media/onoff';
 import { focusHeading } from '../shell';
 import type { Outcome } from '../meeting/moderation';
+import type { Role } from '../rooms';
 
 export interface JoinChoice {
   name: string;
@@ -17,6 +18,8 @@ export interface JoinChoice {
   tokens?: () => Promise<string>;
   /** The meeting ended for us for a reason shown on its own page (lobby, moderation). */
   onOutcome?: (o: Outcome) => void;
+  /** The room's name and our role on it, from the join ticket. */
+  room?: { name: string; role: Role };
 }
 
 /** Set when the user is signed in: the name comes from the identity and is not editable. */
