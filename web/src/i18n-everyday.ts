@@ -41,6 +41,14 @@ export const everydayFr = {
   removeMember: 'Retirer {name}',
   memberRemoved: '{name} n’a plus de rôle sur la réunion',
   roleChanged: '{name} : {role}',
+  effectsBackground: 'Arrière-plan',
+  effects_none: 'Aucun effet',
+  effects_blur: 'Flou',
+  effects_replace: 'Remplacé par un fond uni',
+  effectsNoise: 'Réduction du bruit',
+  effectsLoading: 'Chargement de l’effet…',
+  effectsFailed: 'L’effet d’arrière-plan ne fonctionne pas dans ce navigateur.',
+  effectsNoiseFailed: 'La réduction du bruit ne fonctionne pas dans ce navigateur.',
 };
 
 export const everydayEn: Record<keyof typeof everydayFr, string> = {
@@ -82,6 +90,14 @@ export const everydayEn: Record<keyof typeof everydayFr, string> = {
   removeMember: 'Remove {name}',
   memberRemoved: '{name} no longer has a role on the meeting',
   roleChanged: '{name}: {role}',
+  effectsBackground: 'Background',
+  effects_none: 'No effect',
+  effects_blur: 'Blur',
+  effects_replace: 'Replaced by a plain background',
+  effectsNoise: 'Noise suppression',
+  effectsLoading: 'Loading the effect…',
+  effectsFailed: 'The background effect does not work in this browser.',
+  effectsNoiseFailed: 'Noise suppression does not work in this browser.',
 };
 
 /** The first of French and English the browser prefers (navigator.languages), or null. */

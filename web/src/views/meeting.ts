@@ -14,6 +14,7 @@ import { Tile, type TileInfo } from '../meeting/tile';
 import { TranscriptionUI } from '../meeting/transcription';
 import { AccessUi } from '../meeting/access-ui';
 import { MeetingExtras } from '../meeting/extras';
+import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { announce, focusHeading, navigate } from '../shell';
 import type { JoinChoice } from './prejoin';
@@ -72,15 +73,20 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   transcription.moderator = () => access.state.canModerate;
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
-  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
+  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, noise: effects.noiseActive } }));
 
+  const effects = new Effects(session, () => schedule());
   const toggleMic = () => {
     saveOnOff({ micOn: !session.micOn });
-    void session.setMic(!session.micOn);
+    void session.setMic(!session.micOn).then(() => effects.reconcile());
   };
   const toggleCamera = () => {
     saveOnOff({ camOn: !session.camOn });
-    void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule);
+    void session
+      .setCamera(!session.camOn)
+      .then(() => effects.reconcile())
+      .catch((err) => console.warn('visio: camera', err))
+      .finally(schedule);
   };
   const extras = new MeetingExtras({
     session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera,
@@ -90,6 +96,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     },
     notify: (text) => showToast(text),
     changed: () => schedule(),
+    devicesExtra: effects.el,
   });
   const controls = new Controls({
     toggleMic,
@@ -169,7 +176,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         key: 'self',
         label: t('you', { name: choice.name }),
         name: choice.name,
-        video: session.camOn ? local.camera : null,
+        video: session.camOn ? (effects.camera ?? local.camera) : null,
         mirrored: true,
         micMuted: !session.micOn,
         speaking: isSpeaking('self', selfLevel, now) || (session.micOn && heard.has(session.selfId)),
@@ -255,6 +262,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     const s = session.state;
     access.update();
     extras.keepPin((key) => session.participants.has(key));
+    effects.paint();
+    if (s.kind === 'connected') void effects.reconcile();
     setText(heading, t('prejoinMeeting', { code }));
     setText(statusText, reasonText(s));
     banner.dataset.state = s.kind;
@@ -355,6 +364,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     transcription.close();
     access.close();
     extras.close();
+    effects.close();
     layout.close();
     reporter.close();
     sinks.close();
