@@ -116,7 +116,7 @@ test('background blur and replacement, noise suppression', { timeout: 180_000 },
       return blurred.gradient < plain.gradient * 0.6;
     }, { timeoutMs: 20_000 });
     const ms = await ana.evaluate(() => window.visio.state().effects.frameMs);
-    console.log(`observed: background gradient ${plain.gradient.toFixed(2)} -> ${blurred.gradient.toFixed(2)} blurred; ${(ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(0)} ms per processed frame here`);
+    console.log(`observed: background gradient ${plain.gradient.toFixed(2)} -> ${blurred.gradient.toFixed(2)} blurred; ${(ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(0)} ms per segmented frame here`);
     await screenshot(bob, 'effects-blur.png');
 
     // Replaced: the background takes the plain background's blue-grey.

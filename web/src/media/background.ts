@@ -1,8 +1,9 @@
 // Background blur and replacement of the camera, in the browser: MediaPipe's selfie
 // segmentation (the npm package @mediapipe/selfie_segmentation, its WebAssembly and model files
-// served by visio itself from /mediapipe/, nothing fetched elsewhere) finds the person in each
-// frame; a canvas draws them over their blurred or replaced background, and its stream is what
-// is sent.
+// served by visio itself from /mediapipe/, nothing fetched elsewhere) finds the person; a canvas
+// draws every camera frame with the person over their blurred or replaced background (with the
+// latest mask: a slow segmentation lowers the mask's rate, not the video's), and its stream is
+// what is sent.
 
 /** What happens behind the person. */
 export type BackgroundMode = 'none' | 'blur' | 'replace';
@@ -12,7 +13,6 @@ export const effectWidth = 640;
 export const effectHeight = 360;
 
 interface SegResults {
-  image: CanvasImageSource;
   segmentationMask: CanvasImageSource;
 }
 
@@ -64,13 +64,18 @@ export class BackgroundEffect {
   /** The processed track to send and show. */
   readonly track: MediaStreamTrack;
   source: MediaStreamTrack;
-  /** Time spent per processed frame (segmentation and drawing), ms, for the last 30 frames. */
+  /** Camera frames drawn with the effect so far. */
+  composed = 0;
+  /** Time spent per segmented frame, ms, for the last 30. */
   readonly frameMs: number[] = [];
   private readonly video = document.createElement('video');
   private readonly canvas = document.createElement('canvas');
   private readonly ctx: CanvasRenderingContext2D;
   private readonly person = document.createElement('canvas');
   private readonly personCtx: CanvasRenderingContext2D;
+  private readonly mask = document.createElement('canvas');
+  private readonly maskCtx: CanvasRenderingContext2D;
+  private hasMask = false;
   private seg: Segmenter | null = null;
   private busy = false;
   private closed = false;
@@ -81,13 +86,15 @@ export class BackgroundEffect {
     public mode: Exclude<BackgroundMode, 'none'>,
   ) {
     this.source = source;
-    this.canvas.width = this.person.width = effectWidth;
-    this.canvas.height = this.person.height = effectHeight;
+    this.canvas.width = this.person.width = this.mask.width = effectWidth;
+    this.canvas.height = this.person.height = this.mask.height = effectHeight;
     const ctx = this.canvas.getContext('2d');
     const pctx = this.person.getContext('2d');
-    if (!ctx || !pctx) throw new Error('no 2D canvas');
+    const mctx = this.mask.getContext('2d');
+    if (!ctx || !pctx || !mctx) throw new Error('no 2D canvas');
     this.ctx = ctx;
     this.personCtx = pctx;
+    this.maskCtx = mctx;
     const out = this.canvas.captureStream(30).getVideoTracks()[0];
     if (!out) throw new Error('no canvas stream');
     this.track = out;
@@ -104,11 +111,12 @@ export class BackgroundEffect {
     const e = new BackgroundEffect(source, mode);
     const seg = new Ctor({ locateFile: (file) => base + file });
     seg.setOptions({ modelSelection: 1 }); // the landscape model: video calls
-    seg.onResults((r) => e.draw(r));
+    seg.onResults((r) => e.keepMask(r));
     e.seg = seg;
     await seg.initialize();
     await e.video.play();
-    await e.step();
+    await e.segment();
+    e.compose();
     e.loop();
     return e;
   }
@@ -124,12 +132,16 @@ export class BackgroundEffect {
   private loop(): void {
     if (this.closed) return;
     const v = this.video as HTMLVideoElement & { requestVideoFrameCallback?: (cb: () => void) => number };
-    const next = () => void this.step().finally(() => this.loop());
+    const next = () => {
+      this.compose();
+      void this.segment(); // in the background; frames meanwhile use the last mask
+      this.loop();
+    };
     if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(next);
     else window.setTimeout(next, 33);
   }
 
-  private async step(): Promise<void> {
+  private async segment(): Promise<void> {
     if (this.closed || this.busy || !this.seg) return;
     this.busy = true;
     this.started = performance.now();
@@ -142,29 +154,37 @@ export class BackgroundEffect {
     }
   }
 
-  private draw(r: SegResults): void {
+  /** Keeps the mask of a segmented frame for the frames that follow. */
+  private keepMask(r: SegResults): void {
     if (this.closed) return;
+    this.maskCtx.globalCompositeOperation = 'copy';
+    this.maskCtx.drawImage(r.segmentationMask, 0, 0, effectWidth, effectHeight);
+    this.hasMask = true;
+    this.frameMs.push(performance.now() - this.started);
+    if (this.frameMs.length > 30) this.frameMs.shift();
+  }
+
+  /** Draws the current camera frame: the background, then the person over it. */
+  private compose(): void {
+    if (this.closed || !this.hasMask) return;
     const { ctx, personCtx: p } = this;
     const w = effectWidth;
     const h = effectHeight;
-    // The person: the mask, then the frame kept where the mask is.
     p.globalCompositeOperation = 'copy';
-    p.drawImage(r.segmentationMask, 0, 0, w, h);
+    p.drawImage(this.mask, 0, 0);
     p.globalCompositeOperation = 'source-in';
-    p.drawImage(r.image, 0, 0, w, h);
-    // The background, then the person over it.
+    p.drawImage(this.video, 0, 0, w, h);
     ctx.globalCompositeOperation = 'copy';
     if (this.mode === 'blur') {
       ctx.filter = 'blur(12px)';
-      ctx.drawImage(r.image, 0, 0, w, h);
+      ctx.drawImage(this.video, 0, 0, w, h);
       ctx.filter = 'none';
     } else {
       paintReplacement(ctx, w, h);
     }
     ctx.globalCompositeOperation = 'source-over';
     ctx.drawImage(this.person, 0, 0);
-    this.frameMs.push(performance.now() - this.started);
-    if (this.frameMs.length > 30) this.frameMs.shift();
+    this.composed++;
   }
 
   close(): void {

@@ -50,6 +50,8 @@ export class Effects {
   private readonly noiseLabel = h('label', { for: 'effects-noise' });
   private readonly status = h('p', { class: 'effects-status', role: 'status' });
   private closed = false;
+  private running: Promise<void> | null = null;
+  private again = false;
 
   constructor(
     private readonly session: Session,
@@ -75,9 +77,14 @@ export class Effects {
     return this.bg && this.prefs.background !== 'none' ? this.bg.track : null;
   }
 
-  /** Time per processed camera frame (ms), last 30 frames: for diagnostics and benchmarks. */
+  /** Time per segmented camera frame (ms), last 30 frames: for diagnostics and benchmarks. */
   get frameMs(): number[] {
     return this.bg?.frameMs ?? [];
+  }
+
+  /** Camera frames drawn with the effect so far. */
+  get composed(): number {
+    return this.bg?.composed ?? 0;
   }
 
   paint(): void {
@@ -96,9 +103,20 @@ export class Effects {
   }
 
   /** Puts the processed tracks in place of the camera and microphone being sent, or takes them out. */
-  async reconcile(): Promise<void> {
-    if (this.closed) return;
-    await Promise.all([this.reconcileCamera(), this.reconcileMic()]);
+  reconcile(): Promise<void> {
+    // One at a time: a call while one runs makes it run once more when done.
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        if (this.closed) return;
+        await Promise.all([this.reconcileCamera(), this.reconcileMic()]);
+      } while (this.again);
+    })().finally(() => (this.running = null));
+    return this.running;
   }
 
   private async reconcileCamera(): Promise<void> {

@@ -73,7 +73,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   transcription.moderator = () => access.state.canModerate;
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
-  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, noise: effects.noiseActive } }));
+  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, composed: effects.composed, noise: effects.noiseActive } }));
 
   const effects = new Effects(session, () => schedule());
   const toggleMic = () => {
