@@ -50,7 +50,7 @@ export class RoomSettings {
   }
 
   async open(): Promise<void> {
-    const nameLabel = h('label', { for: 'room-settings-name' }, t('roomNameLabel'));
+    const nameLabel = h('label', { for: 'room-settings-name' }, t('settingsNameLabel'));
     const radios = accessLevels.map((a) => {
       const input = h('input', { type: 'radio', name: 'room-settings-access', id: `room-settings-${a}`, value: a });
       this.accessInputs.set(a, input);
