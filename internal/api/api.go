@@ -47,6 +47,7 @@ func NewHandler(p Params) http.Handler {
 	mux := http.NewServeMux()
 	s := &server{p: p}
 	s.routeRooms(mux)
+	s.routeMembers(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -121,9 +121,6 @@ test('shortcuts, device switch, pin, full screen, header, room settings', { time
     await waitFor('full screen left', () => odile.evaluate(() => !document.fullscreenElement), { timeoutMs: 5_000 });
 
     // Odile's room settings: rename, restrict, and Gaspard's role.
-    await odile.evaluate(async ({ code, id }) => {
-      await fetch(`/api/v1/rooms/${code}/roles/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'member' }) });
-    }, { code: room.code, id: gaspardId });
     await odile.getByRole('button', { name: 'Plus d’options' }).click();
     await odile.getByRole('button', { name: 'Paramètres de la réunion…' }).click();
     const settings = odile.getByRole('dialog', { name: 'Paramètres de la réunion' });
@@ -135,6 +132,13 @@ test('shortcuts, device switch, pin, full screen, header, room settings', { time
     await settings.getByRole('button', { name: 'Enregistrer' }).click();
     await settings.getByText('Paramètres enregistrés').waitFor({ timeout: 5_000 });
     await waitFor('the header renamed', async () => (await odile.locator('.meeting-name').textContent()) === 'Point budget');
+    // Gaspard is given a role by his e-mail address; an address nobody signed in with is refused.
+    await settings.getByLabel('Adresse e-mail').fill('nobody@example.gouv.fr');
+    await settings.getByRole('button', { name: 'Ajouter' }).click();
+    await settings.getByText(/personne ne s’est encore connecté avec cette adresse/).waitFor({ timeout: 5_000 });
+    await settings.getByLabel('Adresse e-mail').fill('Gaspard.Petit@example.gouv.fr');
+    await settings.getByRole('button', { name: 'Ajouter' }).click();
+    await settings.getByText('Gaspard Petit : Membre').waitFor({ timeout: 5_000 });
     const role = settings.getByLabel('Rôle de Gaspard Petit');
     await role.selectOption('administrator');
     await settings.getByText('Gaspard Petit : Administrateur·rice').waitFor({ timeout: 5_000 });

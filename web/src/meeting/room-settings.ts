@@ -62,7 +62,7 @@ export class RoomSettings {
       ev.preventDefault();
       void this.save();
     });
-    this.dialog.body.replaceChildren(form, h('h3', {}, t('membersTitle')), this.membersStatus, this.members);
+    this.dialog.body.replaceChildren(form, h('h3', {}, t('membersTitle')), this.membersStatus, this.members, this.addForm());
     this.dialog.show(t('roomSettingsTitle'));
     try {
       const room = await lookupRoom(this.code);
@@ -100,6 +100,33 @@ export class RoomSettings {
     }
     setText(this.membersStatus, list.length <= 1 ? t('membersEmpty') : '');
     this.members.replaceChildren(...list.map((m) => this.memberRow(m)));
+  }
+
+  /** "Give someone a role": an e-mail address and a role (POST /api/v1/rooms/{code}/members). */
+  private addForm(): HTMLElement {
+    const email = h('input', { type: 'email', id: 'room-settings-email', autocomplete: 'off', maxlength: '254', required: true });
+    const role = h('select', { id: 'room-settings-role' },
+      ...(['member', 'administrator'] as const).map((r) => h('option', { value: r }, t(`role_${r}`))),
+    );
+    const add = h('button', { type: 'submit', class: 'btn btn-secondary' }, t('addMember'));
+    const form = h('form', { class: 'add-member' },
+      h('fieldset', {}, h('legend', {}, t('addMemberLegend')),
+        h('div', { class: 'field' }, h('label', { for: 'room-settings-email' }, t('addMemberEmail')), email),
+        h('div', { class: 'field' }, h('label', { for: 'room-settings-role' }, t('addMemberRole')), role),
+        h('div', { class: 'actions' }, add)),
+    );
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const m = await call<Member>('POST', `/api/v1/rooms/${encodeURIComponent(this.code)}/members`, { email: email.value.trim(), role: role.value });
+        if (m) setText(this.status, t('memberAdded', { name: m.name, role: t(`role_${m.role as 'member'}`) }));
+        email.value = '';
+        await this.loadMembers();
+      } catch (err) {
+        setText(this.status, t('settingsFailed', { reason: reason(err) }));
+      }
+    });
+    return form;
   }
 
   private memberRow(m: Member): HTMLElement {
