@@ -58,6 +58,7 @@ func NewHandler(p Params) http.Handler {
 	mux := http.NewServeMux()
 	s := &server{p: p, rooms: &creationGate{limits: p.RoomLimits}}
 	s.routeRooms(mux)
+	s.routeMembers(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
 	s.routeNetTest(mux)
@@ -139,11 +140,12 @@ func (s *server) webApp() http.Handler {
 }
 
 // securityHeaders keeps every page to the server's own origin: nothing it serves loads from a
-// third party.
-// With hsts (the server serves HTTPS itself), browsers are told to use HTTPS only for a year.
+// third party. 'wasm-unsafe-eval' lets the page compile the WebAssembly it is served (background
+// effects and noise suppression), and nothing else: eval stays refused. With hsts (the server
+// serves HTTPS itself), browsers are told to use HTTPS only for a year.
 func securityHeaders(next http.Handler, hsts bool) http.Handler {
 	const csp = "default-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; " +
-		"img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+		"img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'wasm-unsafe-eval'; " +
 		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -530,6 +530,7 @@ func (p *Peer) subscribe(t *publishedTrack) {
 	}
 	var d *DownTrack
 	d = newDownTrack(t, p.twcc, p.out, func() { t.requestKeyframe(d.targetLayer()) })
+	d.listener = p.id
 	p.mu.Lock()
 	d.blocked = !p.canSubscribe
 	p.mu.Unlock()

@@ -2,6 +2,7 @@
 
 import './styles.css';
 import './access.css';
+import './everyday.css';
 import { codePattern } from './api';
 import { mountShell, setRouter } from './shell';
 import { renderHome } from './views/home';
