@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +28,10 @@ export async function startServer({ timeoutMs = 15_000, extraArgs = [], args: ow
   // (ip netns exec NAME).
   const args = own ?? ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--tcp-port', '0', '--turn-port', '0', '--ice-loopback-only', ...extraArgs];
   const [cmd, ...cmdArgs] = [...prefix, bin, ...args];
-  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // Each server keeps its data (database, key) in a directory of its own, removed when it stops,
+  // unless the test gives one: never the user's default data directory.
+  const ownData = env.VISIO_STORE_DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'visio-e2e-'));
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(ownData ? { VISIO_STORE_DATA_DIR: ownData } : {}), ...env } });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not announce its address within ${timeoutMs} ms:\n${output}`)), timeoutMs);
@@ -49,6 +53,7 @@ export async function startServer({ timeoutMs = 15_000, extraArgs = [], args: ow
   child.stdout.on('data', (c) => (output += c.toString()));
   child.stderr.on('data', (c) => (output += c.toString()));
   child.removeAllListeners('exit');
+  if (ownData) child.once('exit', () => fs.rmSync(ownData, { recursive: true, force: true }));
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
