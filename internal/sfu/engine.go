@@ -93,6 +93,10 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		opts = append(opts,
 			ice.UDPMuxFromPortWithInterfaceFilter(isLoopbackInterface),
 			ice.UDPMuxFromPortWithIPFilter(func(ip net.IP) bool { return ip.IsLoopback() }))
+	} else {
+		// Link-local addresses reach no browser beyond the link, and one still being checked for
+		// duplicates (just after an interface comes up) cannot be bound: the port would not open.
+		opts = append(opts, ice.UDPMuxFromPortWithIPFilter(func(ip net.IP) bool { return !ip.IsLinkLocalUnicast() }))
 	}
 	mux, err := ice.NewMultiUDPMuxFromPort(cfg.UDPPort, opts...)
 	if err != nil {

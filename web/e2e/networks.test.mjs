@@ -68,7 +68,7 @@ if (!inside) {
       const r = spawnSync('ip', ['netns', 'exec', cli, process.execPath, '--test', fileURLToPath(import.meta.url)], {
         env, encoding: 'utf8', timeout: 400_000,
       });
-      for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) if (/observed|not ok|rror|expected|actual/.test(line)) console.log(line);
+      for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) if (r.status !== 0 || /observed|not ok|rror|expected|actual/.test(line)) console.log(line);
       assert.equal(r.status, 0, 'the test inside the namespaces failed');
     } finally {
       spawnSync('ip', ['netns', 'del', cli]);
