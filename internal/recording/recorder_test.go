@@ -1,0 +1,171 @@
+package recording
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"go.uber.org/goleak"
+
+	"visio/internal/sfu"
+)
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// feeder pushes known media into a recorder as a publisher would, at simulated arrival times.
+type feeder struct {
+	r     *Recorder
+	t0    time.Time
+	seq   map[string]uint16
+	base  map[string]uint32
+	count int
+}
+
+func (f *feeder) packet(part, track string, src sfu.Source, video bool, at time.Duration, ts uint32, marker bool, payload []byte) {
+	if f.seq == nil {
+		f.seq, f.base = map[string]uint16{}, map[string]uint32{}
+	}
+	if _, ok := f.base[track]; !ok {
+		f.base[track] = uint32(len(f.base)*123456789 + 1000)
+	}
+	seq := f.seq[track]
+	f.seq[track] = seq + 1
+	pkt := &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: f.base[track] + ts, Marker: marker}, Payload: payload}
+	f.r.Packet(part, track, src, video, 0, f.t0.Add(at).UnixNano(), pkt)
+	f.count++
+}
+
+// TestRecordAndCompose records two participants (A: camera and a 440 Hz tone from the start;
+// B: a 1000 Hz tone and a camera from 1.5 s, B's microphone muted from 3 s to 3.5 s) and checks
+// the per-track files and the composed file: duration, frame count, each tone at its offset.
+func TestRecordAndCompose(t *testing.T) {
+	needFFmpeg(t)
+	defer goleak.VerifyNone(t)
+	video := testVideo(t).Layers[0] // 80x44 at 15 fps, 4 s
+	toneA, toneB := toneOpus(t, 440, 4), toneOpus(t, 1000, 4)
+
+	dir := filepath.Join(t.TempDir(), "RE_test0001")
+	clk := &clock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	r, err := Start(Params{Dir: dir, ID: "RE_test0001", Room: "abc-defg-hij", QueueLen: 1 << 16, Now: clk.now,
+		StartedBy: Participant{ID: "A", Name: "Alice"}, Participants: []Participant{{ID: "A", Name: "Alice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Joined("B", "Bruno")
+	f := &feeder{r: r, t0: clk.t}
+	offB := 1500 * time.Millisecond
+	// Audio: 20 ms packets.
+	for i, p := range toneA {
+		at := time.Duration(i) * 20 * time.Millisecond
+		f.packet("A", "TA_mic", sfu.SourceMicrophone, false, at, uint32(i*960), false, p)
+	}
+	for i, p := range toneB {
+		at := offB + time.Duration(i)*20*time.Millisecond
+		if at >= 3*time.Second && at < 3500*time.Millisecond {
+			continue // muted: nothing reaches the recorder
+		}
+		if at > 4*time.Second {
+			break
+		}
+		f.packet("B", "TB_mic", sfu.SourceMicrophone, false, at, uint32(i*960), false, p)
+	}
+	// Video: every frame's packets, 15 fps, the same pattern for both.
+	push := func(part, track string, off, until time.Duration) int {
+		n := 0
+		for i, fr := range video.Frames {
+			at := off + time.Duration(i)*time.Second/15
+			if at >= until {
+				break
+			}
+			for k, p := range fr.Packets {
+				f.packet(part, track, sfu.SourceCamera, true, at, uint32(i*6000), k == len(fr.Packets)-1, p)
+			}
+			n++
+		}
+		return n
+	}
+	push("A", "TA_cam", 0, 4*time.Second)
+	push("B", "TB_cam", offB, 4*time.Second)
+	clk.t = clk.t.Add(4 * time.Second)
+	m, err := r.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Stop(); err != nil { // twice is fine
+		t.Fatal(err)
+	}
+	if len(m.Tracks) != 4 || m.Dropped != 0 {
+		t.Fatalf("manifest: %d tracks, %d dropped: %+v", len(m.Tracks), m.Dropped, m)
+	}
+	for _, tr := range m.Tracks {
+		want := int64(0)
+		if tr.Participant == "B" {
+			want = offB.Milliseconds()
+		}
+		if tr.OffsetMS != want {
+			t.Errorf("track %s offset %d ms, want %d", tr.ID, tr.OffsetMS, want)
+		}
+		p := ffprobe(t, filepath.Join(dir, tr.File))
+		if tr.Kind == "video" && (p.VideoFrames < 20 || len(p.Streams) != 1 || p.Streams[0] != "vp8") {
+			t.Errorf("track file %s: %+v", tr.File, p)
+		}
+	}
+	if m.participantName("B") != "Bruno" {
+		t.Errorf("participants %+v", m.Participants)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out := filepath.Join(dir, "meeting.webm")
+	c, err := Compose(ctx, ComposeParams{Dir: dir, Out: out, Width: 320, Height: 180, FPS: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ffprobe(t, c.File)
+	if d := p.Duration - 4*time.Second; d < -time.Second || d > time.Second {
+		t.Errorf("composed duration %s, want 4 s ± 1 s", p.Duration)
+	}
+	if want := 100; p.VideoFrames < want*95/100 || p.VideoFrames > want*105/100 {
+		t.Errorf("composed video has %d frames, want %d ± 5%%", p.VideoFrames, want)
+	}
+	checkTones(t, out, offB)
+
+	audio := filepath.Join(dir, "meeting.ogg")
+	if _, err := Compose(ctx, ComposeParams{Dir: dir, Out: audio, AudioOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	if p := ffprobe(t, audio); len(p.Streams) != 1 || p.Streams[0] != "opus" || p.VideoFrames != 0 {
+		t.Errorf("audio-only file: %+v", p)
+	}
+	checkTones(t, audio, offB)
+}
+
+// checkTones checks that A's 440 Hz tone plays from the start and B's 1000 Hz tone from offB,
+// with B silent while muted (3-3.5 s).
+func checkTones(t *testing.T, path string, offB time.Duration) {
+	t.Helper()
+	const step = 250 * time.Millisecond
+	lv := toneLevels(t, path, step, 440, 1000)
+	if len(lv) < 14 {
+		t.Fatalf("only %d windows of audio", len(lv))
+	}
+	for i, row := range lv[:15] {
+		at := time.Duration(i) * step
+		a, b := row[0] > 0.02, row[1] > 0.02
+		wantB := at >= offB+step && (at+step <= 3*time.Second || at >= 3500*time.Millisecond+step)
+		quietB := at+step <= offB || (at >= 3*time.Second+step && at+step <= 3500*time.Millisecond)
+		if at >= step && !a {
+			t.Errorf("at %s: A's tone missing\n%s", at, fmtLevels(lv))
+			return
+		}
+		if (wantB && !b) || (quietB && b) {
+			t.Errorf("at %s: B's tone present=%v, want %v\n%s", at, b, wantB, fmtLevels(lv))
+			return
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package sfu
+
+import (
+	"github.com/pion/rtp"
+)
+
+// MediaTap receives every RTP packet the participants of a room publish, audio and video, on
+// every simulcast layer, while the track is neither muted nor blocked. Recording uses it.
+//
+// Packet is called on the track's forwarding goroutine, the per-packet hot path: it must not
+// block, and pkt (header and payload) is only valid during the call: copy what you keep.
+// arrival is the packet's arrival time in Unix nanoseconds; layer is the simulcast layer index
+// (0 without simulcast, higher is larger).
+type MediaTap interface {
+	Packet(participantID, trackID string, source Source, video bool, layer int, arrival int64, pkt *rtp.Packet)
+}
+
+// mediaTapBox holds a MediaTap behind one pointer so that it can be swapped atomically.
+type mediaTapBox struct{ tap MediaTap }
+
+// SetMediaTap installs tap for every track of the room, present and future; nil removes it.
+// Installing a tap asks every video publisher for a keyframe, so that the recording of each
+// track can start without waiting for the next one.
+func (r *Room) SetMediaTap(tap MediaTap) {
+	if tap == nil {
+		r.tap.media.Store(nil)
+		return
+	}
+	r.tap.media.Store(&mediaTapBox{tap: tap})
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.tracks))
+	for id := range r.tracks {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	for _, id := range ids {
+		r.RequestKeyframe(id)
+	}
+}
+
+// RequestKeyframe asks the publisher of the video track id for a keyframe on each of its layers
+// (RFC 4585 PLI), at most once per keyframe interval; it does nothing for an unknown or audio
+// track. A recorder that lost packets uses it to resume.
+func (r *Room) RequestKeyframe(trackID string) {
+	r.mu.Lock()
+	t := r.tracks[trackID]
+	r.mu.Unlock()
+	if t == nil {
+		return
+	}
+	for idx, l := range t.layerList() {
+		if l != nil {
+			t.requestKeyframe(idx)
+		}
+	}
+}
+
+// tapMedia hands one packet to the room's media tap, if there is one: one atomic load otherwise.
+func (t *publishedTrack) tapMedia(layer int, arrival int64, pkt *rtp.Packet) {
+	if t.tap == nil {
+		return
+	}
+	if b := t.tap.media.Load(); b != nil && len(pkt.Payload) > 0 && !t.muted.Load() && !t.blocked.Load() {
+		b.tap.Packet(t.ownerID, t.id, t.source, t.kind == videoKind, layer, arrival, pkt)
+	}
+}
