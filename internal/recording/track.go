@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/at-wat/ebml-go/webm"
@@ -39,7 +40,7 @@ type trackWriter struct {
 	lastN  uint32 // its samples
 
 	// video
-	layer        int   // simulcast layer recorded, -1 before the first keyframe
+	layer        int    // simulcast layer recorded, -1 before the first keyframe
 	layerFirstTS uint32 // RTP timestamp of that layer's first frame
 	layerBaseMS  int64  // file time of that layer's first frame
 	layerLast    int64  // arrival of the layer's last packet
@@ -241,15 +242,16 @@ func (t *trackWriter) close() error {
 	return nil
 }
 
-// countingFile counts the bytes written to a file.
+// countingFile counts the bytes written to a file. The WebM writer writes from its own
+// goroutine, hence the atomic count.
 type countingFile struct {
 	f *os.File
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingFile) Write(b []byte) (int, error) {
 	n, err := c.f.Write(b)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -259,5 +261,5 @@ func (c *countingFile) count() int64 {
 	if c == nil {
 		return 0
 	}
-	return c.n
+	return c.n.Load()
 }
