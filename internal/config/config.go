@@ -26,6 +26,8 @@ type Config struct {
 	Auth   Auth   `toml:"auth"`
 	// Transcription configures live meeting transcription (transcription.go).
 	Transcription Transcription `toml:"transcription"`
+	// Recording configures meeting recording (recording.go).
+	Recording Recording `toml:"recording"`
 }
 
 // HTTP configures the web server.
@@ -141,6 +143,7 @@ func Default() Config {
 		Auth:   defaultAuth(),
 
 		Transcription: defaultTranscription(),
+		Recording:     defaultRecording(),
 	}
 }
 
@@ -215,6 +218,7 @@ func (c *Config) Validate() error {
 	c.Store.validate(add)
 	c.Auth.validate(add)
 	c.Transcription.validate(add)
+	c.Recording.validate(add)
 	return errors.Join(errs...)
 }
 
