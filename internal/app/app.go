@@ -33,6 +33,7 @@ type App struct {
 	hub    *signal.Hub
 	acc    *access        // store, sign-in, join tokens (access.go)
 	tx     *transcription // transcription.go
+	rc     *recordings    // recording.go
 	http   *http.Server
 	ln     net.Listener
 }
@@ -77,9 +78,17 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
+	rc, err := newRecordings(cfg, acc.db, hub, log.With("component", "recording"))
+	if err != nil {
+		_ = engine.Close()
+		tx.finish(hub)
+		acc.close()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		_ = engine.Close()
+		rc.close()
 		tx.finish(hub)
 		acc.close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
@@ -88,6 +97,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := acc.startSignIn((&App{cfg: cfg, ln: ln}).URL()); err != nil {
 		_ = ln.Close()
 		_ = engine.Close()
+		rc.close()
 		tx.finish(hub)
 		acc.close()
 		return nil, err
@@ -101,11 +111,12 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
 		Rooms:  hub, Signal: hub, Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
-		Transcripts: tx.store,
-	}))
+		Transcripts: tx.store, RecordingStore: acc.db,
+	}.WithRecordings(rc.files())))
 	if err != nil {
 		_ = ln.Close()
 		_ = engine.Close()
+		rc.close()
 		tx.finish(hub)
 		acc.close()
 		return nil, err
@@ -117,7 +128,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, http: srv, ln: ln}, nil
 }
 
 // URL returns the address to open in a browser.
@@ -156,6 +167,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	a.tx.start()
+	a.rc.start()
 	a.acc.start()
 	go func() {
 		var err error
@@ -186,6 +198,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 		a.log.Warn("some sessions did not end in time", "err", err)
 	}
 	a.tx.finish(a.hub)
+	a.rc.finish(a.hub)
 	if err := a.http.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 		_ = a.http.Close()

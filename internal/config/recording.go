@@ -21,6 +21,9 @@ type Recording struct {
 	// Storage is "local" (finished files stay in Dir) or "s3" (they are uploaded to the
 	// S3-compatible bucket below, then removed from Dir). Default "local".
 	Storage string `toml:"storage"`
+	// Notice is how long everyone in the meeting (and in its lobby) is told that recording is
+	// about to begin before it does. Default 3s.
+	Notice Duration `toml:"notice"`
 	// Retention is how long recordings are kept; older ones are deleted with their files.
 	// Default 720h (30 days).
 	Retention Duration `toml:"retention"`
@@ -75,7 +78,7 @@ type RecordingS3 struct {
 
 func defaultRecording() Recording {
 	return Recording{
-		Enabled: true, Storage: "local", Retention: Duration(30 * 24 * time.Hour),
+		Enabled: true, Storage: "local", Notice: Duration(3 * time.Second), Retention: Duration(30 * 24 * time.Hour),
 		MaxDuration: Duration(4 * time.Hour), MaxBytes: 4 << 30, MinFreeBytes: 1 << 30,
 		FFmpeg: "ffmpeg", ComposeTimeout: Duration(2 * time.Hour),
 		S3: RecordingS3{Region: "us-east-1", PartSize: 16 << 20},
@@ -115,6 +118,9 @@ func (r *Recording) validate(add func(string, ...any)) {
 		}
 	default:
 		add("recording.storage %q: want local or s3", r.Storage)
+	}
+	if r.Notice.D() < 0 || r.Notice.D() > time.Minute {
+		add("recording.notice %s: want 0s to 1m", r.Notice)
 	}
 	if r.Retention.D() < time.Minute {
 		add("recording.retention %s: want at least 1m", r.Retention)

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	"go.uber.org/goleak"
 
+	"visio/internal/recording/recordingtest"
 	"visio/internal/sfu"
 )
 
@@ -44,10 +45,10 @@ func (f *feeder) packet(part, track string, src sfu.Source, video bool, at time.
 // B: a 1000 Hz tone and a camera from 1.5 s, B's microphone muted from 3 s to 3.5 s) and checks
 // the per-track files and the composed file: duration, frame count, each tone at its offset.
 func TestRecordAndCompose(t *testing.T) {
-	needFFmpeg(t)
+	recordingtest.NeedFFmpeg(t)
 	defer goleak.VerifyNone(t)
-	video := testVideo(t).Layers[0] // 80x44 at 15 fps, 4 s
-	toneA, toneB := toneOpus(t, 440, 4), toneOpus(t, 1000, 4)
+	video := recordingtest.Video(t, 160, 90, 15, 4)
+	toneA, toneB := recordingtest.ToneOpus(t, 440, 4), recordingtest.ToneOpus(t, 1000, 4)
 
 	dir := filepath.Join(t.TempDir(), "RE_test0001")
 	clk := &clock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
@@ -77,7 +78,7 @@ func TestRecordAndCompose(t *testing.T) {
 	// Video: every frame's packets, 15 fps, the same pattern for both.
 	push := func(part, track string, off, until time.Duration) int {
 		n := 0
-		for i, fr := range video.Frames {
+		for i, fr := range video {
 			at := off + time.Duration(i)*time.Second/15
 			if at >= until {
 				break
@@ -110,7 +111,7 @@ func TestRecordAndCompose(t *testing.T) {
 		if tr.OffsetMS != want {
 			t.Errorf("track %s offset %d ms, want %d", tr.ID, tr.OffsetMS, want)
 		}
-		p := ffprobe(t, filepath.Join(dir, tr.File))
+		p := recordingtest.FFprobe(t, filepath.Join(dir, tr.File))
 		if tr.Kind == "video" && (p.VideoFrames < 20 || len(p.Streams) != 1 || p.Streams[0] != "vp8") {
 			t.Errorf("track file %s: %+v", tr.File, p)
 		}
@@ -126,7 +127,7 @@ func TestRecordAndCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := ffprobe(t, c.File)
+	p := recordingtest.FFprobe(t, c.File)
 	if d := p.Duration - 4*time.Second; d < -time.Second || d > time.Second {
 		t.Errorf("composed duration %s, want 4 s ± 1 s", p.Duration)
 	}
@@ -139,7 +140,7 @@ func TestRecordAndCompose(t *testing.T) {
 	if _, err := Compose(ctx, ComposeParams{Dir: dir, Out: audio, AudioOnly: true}); err != nil {
 		t.Fatal(err)
 	}
-	if p := ffprobe(t, audio); len(p.Streams) != 1 || p.Streams[0] != "opus" || p.VideoFrames != 0 {
+	if p := recordingtest.FFprobe(t, audio); len(p.Streams) != 1 || p.Streams[0] != "opus" || p.VideoFrames != 0 {
 		t.Errorf("audio-only file: %+v", p)
 	}
 	checkTones(t, audio, offB)
@@ -150,7 +151,7 @@ func TestRecordAndCompose(t *testing.T) {
 func checkTones(t *testing.T, path string, offB time.Duration) {
 	t.Helper()
 	const step = 250 * time.Millisecond
-	lv := toneLevels(t, path, step, 440, 1000)
+	lv := recordingtest.ToneLevels(t, path, step, 440, 1000)
 	if len(lv) < 14 {
 		t.Fatalf("only %d windows of audio", len(lv))
 	}
@@ -160,11 +161,11 @@ func checkTones(t *testing.T, path string, offB time.Duration) {
 		wantB := at >= offB+step && (at+step <= 3*time.Second || at >= 3500*time.Millisecond+step)
 		quietB := at+step <= offB || (at >= 3*time.Second+step && at+step <= 3500*time.Millisecond)
 		if at >= step && !a {
-			t.Errorf("at %s: A's tone missing\n%s", at, fmtLevels(lv))
+			t.Errorf("at %s: A's tone missing\n%s", at, recordingtest.FormatLevels(lv))
 			return
 		}
 		if (wantB && !b) || (quietB && b) {
-			t.Errorf("at %s: B's tone present=%v, want %v\n%s", at, b, wantB, fmtLevels(lv))
+			t.Errorf("at %s: B's tone present=%v, want %v\n%s", at, b, wantB, recordingtest.FormatLevels(lv))
 			return
 		}
 	}

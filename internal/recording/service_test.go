@@ -18,6 +18,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"visio/internal/recording/recordingtest"
 	"visio/internal/sfu"
 	"visio/internal/store"
 	"visio/internal/store/sqlite"
@@ -45,8 +46,8 @@ func TestHelperRecordingProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	video := testVideo(t).Layers[0]
-	tone := toneOpus(t, 440, 4)
+	video := recordingtest.Video(t, 160, 90, 15, 4)
+	tone := recordingtest.ToneOpus(t, 440, 4)
 	start := time.Now()
 	told := false
 	var seq [2]uint16
@@ -57,7 +58,7 @@ func TestHelperRecordingProcess(t *testing.T) {
 			&rtp.Packet{Header: rtp.Header{SequenceNumber: seq[0], Timestamp: uint32(i * 960)}, Payload: tone[i%len(tone)]})
 		seq[0]++
 		if i%3 == 0 {
-			fr := video.Frames[(i/3)%len(video.Frames)]
+			fr := video[(i/3)%len(video)]
 			for k, p := range fr.Packets {
 				r.Packet("A", "TA_cam", sfu.SourceCamera, true, 0, time.Now().UnixNano(),
 					&rtp.Packet{Header: rtp.Header{SequenceNumber: seq[1], Timestamp: uint32(i * 1800), Marker: k == len(fr.Packets)-1}, Payload: p})
@@ -74,10 +75,10 @@ func TestHelperRecordingProcess(t *testing.T) {
 // TestKillMidRecording kills a process while it records, then checks that the next start
 // composes the partial recording, lists it as ready, and tells the webhook.
 func TestKillMidRecording(t *testing.T) {
-	needFFmpeg(t)
+	recordingtest.NeedFFmpeg(t)
 	t0 := time.Now()
-	testVideo(t) // made before the child needs it
-	toneOpus(t, 440, 4)
+	recordingtest.Video(t, 160, 90, 15, 4) // made before the child needs it
+	recordingtest.ToneOpus(t, 440, 4)
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRecordingProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+dir)
@@ -155,7 +156,7 @@ func TestKillMidRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	recorded := killedAt.Sub(m.StartedAt)
-	p := ffprobe(t, filepath.Join(rdir, rec.ObjectKey))
+	p := recordingtest.FFprobe(t, filepath.Join(rdir, rec.ObjectKey))
 	if d := p.Duration - recorded; d < -time.Second || d > time.Second {
 		t.Errorf("composed %s of a recording killed after %s", p.Duration, recorded)
 	}

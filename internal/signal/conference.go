@@ -32,6 +32,7 @@ type conference struct {
 
 	created       time.Time         // the zero of the meeting's clock
 	transcription roomTranscription // transcription.go
+	recording     roomRecording     // recording.go
 }
 
 func newConference(h *Hub, code string) *conference {
@@ -110,6 +111,7 @@ func (c *conference) enter(s *session, e Entrant, req *lobbyRequest) (*participa
 		req.p = p
 	}
 	c.transcriptionJoinedLocked(p)
+	c.recordingJoinedLocked(p)
 	c.sendWelcomeLocked(p, false)
 	c.broadcastLocked(p, ParticipantEvent{Type: "participant_joined", Participant: p.infoLocked()})
 	c.mu.Unlock()
@@ -189,6 +191,7 @@ func (c *conference) sendWelcomeLocked(p *participant, resumed bool) {
 			ReconnectGraceMS:     cfg.ReconnectGrace.Milliseconds(),
 		},
 		Transcription: c.transcriptionStateLocked(p),
+		Recording:     c.recordingStateLocked(p),
 	})
 }
 

@@ -49,6 +49,8 @@ type Hub struct {
 
 	sessions      sync.WaitGroup
 	transcription *Transcription // nil: unavailable (transcription.go)
+	recording     *Recording     // nil: unavailable (recording.go)
+	recordings    sync.WaitGroup // recordings being stopped (recording.go)
 
 	mu       sync.Mutex // guards the following fields
 	rooms    map[string]*conference
@@ -116,6 +118,7 @@ func (h *Hub) dropConference(c *conference) {
 	}
 	h.mu.Unlock()
 	c.endTranscription()
+	c.endRecording()
 	c.media.Close()
 	h.log.Info("room closed", "room", c.code)
 }

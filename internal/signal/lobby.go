@@ -52,6 +52,7 @@ func (c *conference) join(s *session, e Entrant) (*participant, *lobbyRequest, e
 	req.timer = time.AfterFunc(c.hub.cfg.LobbyTimeout, func() { c.settleOne(req, "timeout") })
 	moderators := c.sendModeratorsLocked(req.json("lobby_request"))
 	s.send(LobbyWaiting{Type: "lobby", State: "waiting", RequestID: req.id, ModeratorsPresent: moderators > 0})
+	s.send(c.recordingStateLocked(nil)) // those waiting know whether the meeting is recorded
 	c.mu.Unlock()
 	c.hub.log.Info("waiting in the lobby", "room", c.code, "request", req.id, "signed_in", e.SignedIn)
 	return nil, req, nil

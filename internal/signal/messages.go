@@ -142,6 +142,8 @@ func Decode(data []byte) (any, error) {
 		msg = &TranscriptionControl{}
 	case "captions":
 		msg = &Captions{}
+	case "recording":
+		msg = &RecordingControl{}
 	case "admit":
 		msg = &LobbyDecision{Admit: true}
 	case "deny":
@@ -240,6 +242,10 @@ func validate(msg any) error {
 		if m.Action != "start" && m.Action != "stop" {
 			return badMessage("transcription: action must be start or stop")
 		}
+	case *RecordingControl:
+		if m.Action != "start" && m.Action != "stop" {
+			return badMessage("recording: action must be start or stop")
+		}
 	}
 	return nil
 }
@@ -336,6 +342,9 @@ type Welcome struct {
 	Limits       LimitsJSON         `json:"limits"`
 	// Transcription is the room's transcription state (transcription_messages.go).
 	Transcription TranscriptionState `json:"transcription"`
+	// Recording is the room's recording state (recording_messages.go): a participant knows
+	// whether the meeting is recorded before sending any media.
+	Recording RecordingState `json:"recording"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

@@ -207,6 +207,9 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *TranscriptionControl:
 		s.hub.metrics.Messages.WithLabelValues("transcription").Inc()
 		return s.p.conf.controlTranscription(s.p, m.Action)
+	case *RecordingControl:
+		s.hub.metrics.Messages.WithLabelValues("recording").Inc()
+		return s.p.conf.controlRecording(s.p, m)
 	case *Captions:
 		s.hub.metrics.Messages.WithLabelValues("captions").Inc()
 		s.p.conf.setCaptions(s.p, m.Enabled)

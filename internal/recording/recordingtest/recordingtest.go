@@ -1,11 +1,14 @@
-package recording
+// Package recordingtest holds test helpers for recordings: known media made with ffmpeg, and
+// checks of composed files with ffprobe.
+package recordingtest
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -15,23 +18,25 @@ import (
 	"testing"
 	"time"
 
-	"visio/internal/loadtest"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
+
 	speech "visio/internal/transcribe/audio"
 )
 
-// needFFmpeg skips a test when ffmpeg is missing (it is installed by .ci/run).
-func needFFmpeg(t testing.TB) {
+// NeedFFmpeg skips a test when ffmpeg is missing (it is installed by .ci/run).
+func NeedFFmpeg(t testing.TB) {
 	t.Helper()
-	if _, err := FFmpegPath(""); err != nil {
-		t.Skip(err)
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg is not installed")
 	}
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed")
 	}
 }
 
-// mediaCache is where made test media is kept between runs.
-func mediaCache(t testing.TB) string {
+// MediaCache is where made test media is kept between runs.
+func MediaCache(t testing.TB) string {
 	t.Helper()
 	d, err := os.UserCacheDir()
 	if err != nil {
@@ -40,22 +45,68 @@ func mediaCache(t testing.TB) string {
 	return filepath.Join(d, "visio", "loadtest-media")
 }
 
-// testVideo returns a small VP8 test pattern (the load tester's media).
-func testVideo(t testing.TB) *loadtest.Media {
+// VideoFrame is one VP8 frame, whole and cut into RTP payloads (RFC 7741).
+type VideoFrame struct {
+	Data     []byte
+	Packets  [][]byte
+	Keyframe bool
+}
+
+// Video returns a VP8 test pattern of w x h at fps, secs long, a keyframe every 2 s, encoded
+// with ffmpeg's realtime settings as a browser would; made once and cached.
+func Video(t testing.TB, w, h, fps, secs int) []VideoFrame {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	m, err := loadtest.LoadMedia(ctx, mediaCache(t), loadtest.MediaSpec{Width: 320, Height: 180, FPS: 15, Duration: 4 * time.Second})
+	path := filepath.Join(MediaCache(t), fmt.Sprintf("rec_vp8_%dx%d_%dfps_%ds.ivf", w, h, fps, secs))
+	if _, err := os.Stat(path); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp := path + ".tmp.ivf"
+		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+			"-i", fmt.Sprintf("testsrc2=size=%dx%d:rate=%d", w, h, fps), "-t", strconv.Itoa(secs),
+			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", strconv.Itoa(2*fps),
+			"-auto-alt-ref", "0", "-error-resilient", "1", tmp).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffmpeg: %v: %s", err, out)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	defer f.Close()
+	r, _, err := ivfreader.NewWith(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &codecs.VP8Payloader{EnablePictureID: true}
+	var frames []VideoFrame
+	for {
+		fr, _, err := r.ParseNextFrame()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fr) == 0 {
+			continue
+		}
+		frames = append(frames, VideoFrame{Data: fr, Packets: p.Payload(1150, fr), Keyframe: fr[0]&1 == 0})
+	}
+	if len(frames) == 0 || !frames[0].Keyframe {
+		t.Fatalf("%s: no frames, or the first is not a keyframe", path)
+	}
+	return frames
 }
 
-// toneOpus returns 20 ms Opus packets of a sine tone at hz, secs long.
-func toneOpus(t testing.TB, hz int, secs int) [][]byte {
+// ToneOpus returns 20 ms Opus packets of a sine tone at hz, secs long.
+func ToneOpus(t testing.TB, hz int, secs int) [][]byte {
 	t.Helper()
-	path := filepath.Join(mediaCache(t), fmt.Sprintf("tone_%dhz_%ds.ogg", hz, secs))
+	path := filepath.Join(MediaCache(t), fmt.Sprintf("tone_%dhz_%ds.ogg", hz, secs))
 	if _, err := os.Stat(path); err != nil {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -78,14 +129,14 @@ func toneOpus(t testing.TB, hz int, secs int) [][]byte {
 	return p
 }
 
-// probe is what ffprobe says of a file.
-type probe struct {
+// Probe is what ffprobe says of a file.
+type Probe struct {
 	Duration    time.Duration
 	VideoFrames int
 	Streams     []string // codec names
 }
 
-func ffprobe(t testing.TB, path string) probe {
+func FFprobe(t testing.TB, path string) Probe {
 	t.Helper()
 	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-show_entries",
 		"format=duration:stream=codec_name,codec_type,nb_read_frames", "-of", "json", path).Output()
@@ -103,7 +154,7 @@ func ffprobe(t testing.TB, path string) probe {
 	if err := json.Unmarshal(out, &r); err != nil {
 		t.Fatal(err)
 	}
-	var p probe
+	var p Probe
 	d, _ := strconv.ParseFloat(r.Format.Duration, 64)
 	p.Duration = time.Duration(d * float64(time.Second))
 	for _, s := range r.Streams {
@@ -115,9 +166,9 @@ func ffprobe(t testing.TB, path string) probe {
 	return p
 }
 
-// toneLevels decodes path's audio and returns, for each window of step, the strength of each
+// ToneLevels decodes path's audio and returns, for each window of step, the strength of each
 // frequency (Goertzel), relative to the window's energy.
-func toneLevels(t testing.TB, path string, step time.Duration, freqs ...float64) [][]float64 {
+func ToneLevels(t testing.TB, path string, step time.Duration, freqs ...float64) [][]float64 {
 	t.Helper()
 	const rate = 16000
 	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-i", path, "-vn", "-ac", "1",
@@ -155,7 +206,7 @@ func goertzel(x []float32, f float64, rate int) float64 {
 	return 2 * math.Sqrt(math.Max(p, 0)) / float64(len(x))
 }
 
-func fmtLevels(l [][]float64) string {
+func FormatLevels(l [][]float64) string {
 	var b strings.Builder
 	for i, r := range l {
 		fmt.Fprintf(&b, "%d:", i)
