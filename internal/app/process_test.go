@@ -182,4 +182,3 @@ func TestRecordingSurvivesKill(t *testing.T) {
 		t.Errorf("the restarted server did not say it recovered the recording:\n%s", log)
 	}
 }
-

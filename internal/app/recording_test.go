@@ -31,7 +31,7 @@ type publisher struct {
 	wg       sync.WaitGroup
 }
 
-func joinPublisher(t *testing.T, api *webrtc.API, base, code, name string, hc *http.Client) *publisher {
+func joinPublisher(t testing.TB, api *webrtc.API, base, code, name string, hc *http.Client) *publisher {
 	t.Helper()
 	p := &publisher{participant: joinAs(t, api, base, code, name, hc)}
 	var err error

@@ -32,6 +32,8 @@ type Composed struct {
 	File     string
 	Duration time.Duration
 	Size     int64
+	// CPU is the CPU time ffmpeg used (user + system).
+	CPU time.Duration
 }
 
 // FFmpegPath returns the ffmpeg program to use, or ErrNoFFmpeg.
@@ -102,7 +104,8 @@ func Compose(ctx context.Context, p ComposeParams) (*Composed, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Composed{File: p.Out, Duration: dur, Size: fi.Size()}, nil
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return &Composed{File: p.Out, Duration: dur, Size: fi.Size(), CPU: cpu}, nil
 }
 
 // composeArgs builds ffmpeg's command line (without the output file).

@@ -261,7 +261,7 @@ func (s *Service) compose(ctx context.Context, id string) {
 		s.setStatus(ctx, id, func(r *store.Recording) { r.Status, r.Error = store.RecordingFailed, msg })
 		return
 	}
-	s.p.Logger.Info("recording composed", "recording", id, "duration", c.Duration.Round(time.Second), "took", time.Since(started).Round(time.Millisecond), "bytes", c.Size)
+	s.p.Logger.Info("recording composed", "recording", id, "duration", c.Duration.Round(time.Second), "took", time.Since(started).Round(time.Millisecond), "cpu", c.CPU.Round(time.Millisecond), "bytes", c.Size)
 	key := path.Join(id, name)
 	if err := s.p.Storage.Put(ctx, key, c.File, ctype); err != nil {
 		s.p.Logger.Error("storing a recording", "recording", id, "err", err)
