@@ -3,6 +3,7 @@ package recording
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -96,8 +97,9 @@ func BenchmarkRecorderWrite(b *testing.B) {
 	}
 }
 
-// BenchmarkCompose composes a one-minute recording of four participants (cameras 320x180 at
-// 15 fps, audio) into 1280x720 WebM, and reports the time per minute of meeting.
+// BenchmarkCompose composes a recording of four participants (cameras 320x180 at 15 fps,
+// audio) into 1280x720 WebM, and reports the time and ffmpeg's CPU per minute of meeting. The
+// recording lasts 10 s, or a minute with VISIO_BENCH_LONG=1 (the figures of docs/BENCHMARKS.md).
 func BenchmarkCompose(b *testing.B) {
 	recordingtest.NeedFFmpeg(b)
 	video := recordingtest.Video(b, 320, 180, 15, 4)
@@ -109,7 +111,10 @@ func BenchmarkCompose(b *testing.B) {
 		b.Fatal(err)
 	}
 	f := &feeder{r: r, t0: clk.t}
-	const secs = 60
+	secs := 10
+	if os.Getenv("VISIO_BENCH_LONG") != "" {
+		secs = 60
+	}
 	for p := range 4 {
 		part := fmt.Sprintf("P%d", p)
 		for i := 0; i < secs*50; i++ {
@@ -125,7 +130,7 @@ func BenchmarkCompose(b *testing.B) {
 			}
 		}
 	}
-	clk.t = clk.t.Add(secs * time.Second)
+	clk.t = clk.t.Add(time.Duration(secs) * time.Second)
 	if _, err := r.Stop(); err != nil {
 		b.Fatal(err)
 	}
@@ -137,6 +142,6 @@ func BenchmarkCompose(b *testing.B) {
 		}
 		cpu += c.CPU
 	}
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/(secs/60.0), "s/meeting-minute")
-	b.ReportMetric(cpu.Seconds()/float64(b.N)/(secs/60.0), "cpu-s/meeting-minute")
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/(float64(secs)/60), "s/meeting-minute")
+	b.ReportMetric(cpu.Seconds()/float64(b.N)/(float64(secs)/60), "cpu-s/meeting-minute")
 }

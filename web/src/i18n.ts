@@ -2,11 +2,13 @@
 // The language is chosen by ?lang=xx, then localStorage, then French.
 
 import { accessEn, accessFr } from './i18n-access';
+import { recordingEn, recordingFr } from './i18n-recording';
 import { transcriptionEn, transcriptionFr } from './i18n-transcription';
 
 const fr = {
   ...accessFr,
   ...transcriptionFr,
+  ...recordingFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -104,6 +106,7 @@ export type Lang = 'fr' | 'en';
 const en: Record<Key, string> = {
   ...accessEn,
   ...transcriptionEn,
+  ...recordingEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

@@ -8,6 +8,7 @@ import { renderHome } from './views/home';
 import { renderMessage } from './views/message';
 import { renderMeetingFlow } from './views/flow';
 import { renderTranscripts } from './views/transcripts';
+import { renderRecordings } from './views/recordings';
 import { mountAccount } from './views/account';
 
 const main = mountShell(document.getElementById('app') ?? document.body);
@@ -24,6 +25,9 @@ function route(path: string): void {
   } else if (code === 'transcripts') {
     document.body.dataset.view = 'transcripts';
     cleanup = renderTranscripts(main);
+  } else if (code === 'recordings') {
+    document.body.dataset.view = 'recordings';
+    cleanup = renderRecordings(main);
   } else if (codePattern.test(code)) {
     cleanup = renderMeetingFlow(main, code);
   } else {

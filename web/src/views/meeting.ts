@@ -11,6 +11,7 @@ import { Pager } from '../meeting/pager';
 import { SubscriptionReporter } from '../meeting/subscriptions';
 import { Tile, type TileInfo } from '../meeting/tile';
 import { TranscriptionUI } from '../meeting/transcription';
+import { RecordingUI } from '../meeting/recording';
 import { AccessUi } from '../meeting/access-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { announce, focusHeading, navigate } from '../shell';
@@ -61,12 +62,14 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     welcome: () => reporter.resendAll(),
     message: (m) => {
       transcription.onMessage(m);
+      recording.onMessage(m);
       access.handle(m);
     },
   });
   session.tokens = choice.tokens ?? null;
   const access = new AccessUi({ session, change: () => schedule(), notify: (text) => showToast(text), outcome: (o) => choice.onOutcome?.(o) });
   const transcription = new TranscriptionUI((m) => session.send(m), (text) => showToast(text));
+  const recording = new RecordingUI((m) => session.send(m), (text) => showToast(text));
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
@@ -298,9 +301,10 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const poll = window.setInterval(render, 200);
   const offLang = onLangChange(render);
 
-  controls.el.lastElementChild?.before(...transcription.controls);
+  controls.el.lastElementChild?.before(...transcription.controls, recording.button);
+  access.lobby.el.append(recording.lobbyNotice);
   access.mountButton(controls.el);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -320,6 +324,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
     selfMeter?.close();
     transcription.close();
+    recording.close();
     access.close();
     layout.close();
     reporter.close();
