@@ -2,7 +2,9 @@ package recording
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +170,69 @@ func checkTones(t *testing.T, path string, offB time.Duration) {
 			t.Errorf("at %s: B's tone present=%v, want %v\n%s", at, b, wantB, recordingtest.FormatLevels(lv))
 			return
 		}
+	}
+}
+
+// TestSimulcastLayers: a simulcast camera is recorded from one layer at a time, the highest
+// that sends: the recorder moves up to a larger layer at its first keyframe, and back down when
+// that layer stops (paused by the publisher), without gaps or a second file.
+func TestSimulcastLayers(t *testing.T) {
+	recordingtest.NeedFFmpeg(t)
+	small, large := recordingtest.Video(t, 160, 90, 15, 4), recordingtest.Video(t, 320, 180, 15, 4)
+	dir := filepath.Join(t.TempDir(), "RE_simulcast1")
+	clk := &clock{t: time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)}
+	var asked []string
+	r, err := Start(Params{Dir: dir, ID: "RE_simulcast1", QueueLen: 1 << 16, Now: clk.now,
+		RequestKeyframe: func(id string) { asked = append(asked, id) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := map[int]uint16{}
+	send := func(layer int, frames []recordingtest.VideoFrame, i int, at time.Duration) {
+		fr := frames[i%len(frames)]
+		for k, p := range fr.Packets {
+			pkt := &rtp.Packet{Header: rtp.Header{SequenceNumber: seq[layer], Timestamp: uint32(layer*77777 + i*6000), Marker: k == len(fr.Packets)-1}, Payload: p}
+			seq[layer]++
+			r.Packet("A", "TA_cam", sfu.SourceCamera, true, layer, clk.t.Add(at).UnixNano(), pkt)
+		}
+	}
+	// Layer 0 all along (keyframes every 2 s); layer 1 from 1 s (frame 15, not a keyframe: the
+	// recorder asks for one and waits for the keyframe at frame 30) until 3 s; back to layer 0 at
+	// its first keyframe a second after that (frame 60).
+	for i := range 100 {
+		at := time.Duration(i) * time.Second / 15
+		send(0, small, i, at)
+		if i >= 15 && i < 45 {
+			send(1, large, i, at)
+		}
+	}
+	clk.t = clk.t.Add(100 * time.Second / 15)
+	m, err := r.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Tracks) != 1 || len(asked) == 0 {
+		t.Fatalf("%d tracks, %d keyframe requests; want one track and a request", len(m.Tracks), len(asked))
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=width,pts_time", "-of", "csv=p=0",
+		filepath.Join(dir, m.Tracks[0].File)).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var widths []string
+	frames := 0
+	for _, line := range strings.Fields(string(out)) {
+		w := line[strings.LastIndexByte(line, ',')+1:] // some ffprobe versions print the time first
+		frames++
+		if len(widths) == 0 || widths[len(widths)-1] != w {
+			widths = append(widths, w)
+		}
+	}
+	if strings.Join(widths, " ") != "160 320 160" {
+		t.Errorf("frame widths went %v, want 160 then 320 then 160", widths)
+	}
+	// Missing: the second between layer 1's end and layer 0's next keyframe.
+	if frames < 80 || frames > 90 {
+		t.Errorf("%d frames recorded of 100, want 85", frames)
 	}
 }

@@ -19,7 +19,7 @@ const (
 	maxSilence = 3600 * 50
 	// layerSilent is how long the recorded simulcast layer may send nothing before a lower one
 	// is taken instead.
-	layerSilent = 2 * time.Second
+	layerSilent = time.Second
 	// keyframeEvery bounds how often the recorder asks for a keyframe per track.
 	keyframeEvery = time.Second
 	// videoLate is how many packets the video frame assembler waits for a late one.
