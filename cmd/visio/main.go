@@ -40,6 +40,8 @@ Usage:
                            make an application credential for the HTTP API
   visio hash-password      bcrypt hash of a password read from standard input, for
                            [[auth.local.users]] password_hash
+  visio cluster status [--json] [--config FILE]
+                           the nodes sharing cluster.nats_url: state, load, rooms
   visio version            print the version
 `
 
@@ -63,6 +65,8 @@ func main() {
 		err = withSignals(func(ctx context.Context) error { return cli.Eval(ctx, os.Args[2:], os.Stdout, os.Stderr) })
 	case "apps":
 		err = withSignals(func(ctx context.Context) error { return apps(ctx, os.Args[2:]) })
+	case "cluster":
+		err = withSignals(func(ctx context.Context) error { return clusterCmd(ctx, os.Args[2:]) })
 	case "hash-password":
 		err = hashPassword()
 	case "version":

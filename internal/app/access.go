@@ -8,12 +8,13 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"visio/internal/auth"
 	"visio/internal/auth/localidp"
 	"visio/internal/config"
+	"visio/internal/room"
+	"visio/internal/routine"
 	"visio/internal/signal"
 	"visio/internal/store"
 	"visio/internal/store/postgres"
@@ -38,8 +39,7 @@ type access struct {
 	idp    *localidp.Provider // nil with an external provider
 	issuer string
 
-	wg     sync.WaitGroup
-	cancel context.CancelFunc
+	group *routine.Group // the sweeper, from start
 }
 
 // openStore opens the configured database, creating the data directory for SQLite.
@@ -136,11 +136,8 @@ func (a *access) startSignIn(base string) error {
 
 // start runs the sweeper until stop.
 func (a *access) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
+	a.group = routine.NewGroup(context.Background())
+	a.group.Go(func(ctx context.Context) {
 		t := time.NewTicker(sweepInterval)
 		defer t.Stop()
 		for {
@@ -151,7 +148,7 @@ func (a *access) start() {
 			case <-t.C:
 			}
 		}
-	}()
+	})
 }
 
 func (a *access) sweep(ctx context.Context) {
@@ -168,10 +165,9 @@ func (a *access) sweep(ctx context.Context) {
 
 // close stops the sweeper and closes the store; safe to call twice.
 func (a *access) close() {
-	if a.cancel != nil {
-		a.cancel()
+	if a.group != nil {
+		a.group.Close()
 	}
-	a.wg.Wait()
 	if err := a.db.Close(); err != nil {
 		a.log.Warn("close the store", "err", err)
 	}
@@ -237,8 +233,8 @@ func (g *gate) Admit(ctx context.Context, code, token string) (signal.Entrant, e
 	}
 	return signal.Entrant{
 		ID: grant.Subject, Name: grant.Name, SignedIn: !grant.Guest, Role: string(role), Direct: adm.Direct,
-		Publish: can(auth.PermPublish), Subscribe: can(auth.PermSubscribe), Moderate: can(auth.PermModerate),
-		Room: signal.RoomInfo{Code: r.Code, Name: r.Name, Access: string(r.Access)},
+		Permissions: room.Permissions{Publish: can(auth.PermPublish), Subscribe: can(auth.PermSubscribe), Moderate: can(auth.PermModerate)},
+		Room:        signal.RoomInfo{Code: r.Code, Name: r.Name, Access: string(r.Access)},
 	}, nil
 }
 

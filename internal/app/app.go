@@ -20,6 +20,7 @@ import (
 	"visio/internal/auth"
 	"visio/internal/config"
 	"visio/internal/realip"
+	"visio/internal/routine"
 	"visio/internal/sfu"
 	"visio/internal/signal"
 	"visio/web"
@@ -34,6 +35,7 @@ type App struct {
 	acc    *access        // store, sign-in, join tokens (access.go)
 	tx     *transcription // transcription.go
 	rc     *recordings    // recording.go
+	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
 }
@@ -70,6 +72,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		ICEServers:           ice,
 		OriginPatterns:       cfg.HTTP.AllowedOrigins,
 		LobbyTimeout:         cfg.Room.LobbyTimeout.D(),
+		JoinTimeout:          cfg.Signal.JoinTimeout.D(),
+		MaxSocketsPerAddress: cfg.Signal.MaxSocketsPerAddress,
+		MaxSockets:           cfg.Signal.MaxSockets,
 	}, acc.gate, engine, signal.NewMetrics(reg), log.With("component", "signal"))
 
 	tx, err := newTranscription(cfg, hub, log.With("component", "transcription"))
@@ -103,17 +108,30 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	nd, err := newNode(context.Background(), cfg, acc.keys, ln.Addr(), engine.Addrs(), reg, reg, log.With("component", "cluster"))
+	if err != nil {
+		_ = ln.Close()
+		_ = engine.Close()
+		rc.close()
+		tx.finish(hub)
+		acc.close()
+		return nil, err
+	}
+
+	nd.participants = hub.Participants
+
 	webFS, built := web.FS()
 	if !built {
 		log.Warn("the web application is not built: serving a placeholder page (run make web)")
 	}
 	handler, err := auth.SameOrigin(nil, api.NewHandler(api.Params{
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
-		Rooms:  hub, Signal: hub, Web: webFS,
+		Rooms:  hub, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store, RecordingStore: acc.db,
 	}.WithRecordings(rc.files())))
 	if err != nil {
+		nd.stop()
 		_ = ln.Close()
 		_ = engine.Close()
 		rc.close()
@@ -128,7 +146,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, node: nd, http: srv, ln: ln}, nil
 }
 
 // URL returns the address to open in a browser.
@@ -156,20 +174,20 @@ func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
 // Run serves until ctx is cancelled, then shuts down gracefully: participants are told, rooms
 // are closed, and the ports are released.
 func (a *App) Run(ctx context.Context, stdout io.Writer) error {
+	// The service's own goroutines: the web server and the debug listener.
+	g := routine.NewGroup(ctx)
+	defer g.Close()
 	if a.cfg.HTTP.DebugAddr != "" {
-		dctx, stopDebug := context.WithCancel(ctx)
-		done, err := startDebug(dctx, a.cfg.HTTP.DebugAddr, a.log)
-		if err != nil {
-			stopDebug()
+		if err := startDebug(g, a.cfg.HTTP.DebugAddr, a.log); err != nil {
 			return err
 		}
-		defer func() { stopDebug(); <-done }()
 	}
 	errc := make(chan error, 1)
 	a.tx.start()
 	a.rc.start()
 	a.acc.start()
-	go func() {
+	a.node.start()
+	g.Go(func(context.Context) {
 		var err error
 		if a.cfg.HTTP.TLSCert != "" {
 			err = a.http.ServeTLS(a.ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
@@ -180,7 +198,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 			err = nil
 		}
 		errc <- err
-	}()
+	})
 	if stdout != nil {
 		fmt.Fprintf(stdout, "visio: listening on %s\n", a.URL())
 	}
@@ -194,11 +212,13 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout.D())
 	defer cancel()
+	// Other nodes take this node's rooms as their participants reconnect.
+	a.node.drain(sctx)
 	if err := a.hub.Shutdown(sctx); err != nil {
 		a.log.Warn("some sessions did not end in time", "err", err)
 	}
 	a.tx.finish(a.hub)
-	a.rc.finish(a.hub)
+	a.rc.finish()
 	if err := a.http.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 		_ = a.http.Close()
@@ -206,6 +226,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if serveErr == nil {
 		serveErr = <-errc
 	}
+	a.node.stop()
 	a.acc.close()
 	if err := a.engine.Close(); err != nil {
 		a.log.Debug("close media port", "err", err)

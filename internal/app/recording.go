@@ -2,13 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"visio/internal/config"
 	"visio/internal/recording"
+	"visio/internal/room"
 	"visio/internal/signal"
 	"visio/internal/store"
 )
@@ -71,7 +72,7 @@ func newRecordings(cfg config.Config, db store.Store, hub *signal.Hub, log *slog
 		return nil, err
 	}
 	r.svc = svc
-	hub.SetRecording(&signal.Recording{Service: svc, Notice: rc.Notice.D(), Logger: log})
+	hub.SetRecording(&room.Recording{Service: recordingService{svc}, Notice: rc.Notice.D(), Logger: log})
 	log.Info("recording available", "storage", rc.Storage, "dir", dir, "composition", svc.CanCompose())
 	return r, nil
 }
@@ -93,14 +94,10 @@ func (r *recordings) start() {
 	}()
 }
 
-// finish waits for the recordings of the closed rooms to be stopped, then stops the service:
-// a composition in progress is done again at the next start. Call it after the hub's Shutdown.
-func (r *recordings) finish(hub *signal.Hub) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hub.WaitRecordings(ctx); err != nil {
-		r.log.Warn("some recordings were not stopped before shutdown", "err", err)
-	}
+// finish stops the service: a composition in progress is done again at the next start. Call
+// it after the transcription's finish, which waits for the closed meetings' work (their
+// recordings stopped and queued for composition).
+func (r *recordings) finish() {
 	if r.cancel != nil {
 		r.cancel()
 		<-r.done
@@ -111,5 +108,35 @@ func (r *recordings) finish(hub *signal.Hub) {
 func (r *recordings) close() {
 	if r.tmpDir != "" {
 		_ = os.RemoveAll(r.tmpDir)
+	}
+}
+
+// recordingService adapts recording.Service to the meeting's RecordingService.
+type recordingService struct{ svc *recording.Service }
+
+var _ room.RecordingService = recordingService{}
+
+func (a recordingService) Start(ctx context.Context, p room.RecordingStart) (room.Recorder, error) {
+	parts := make([]recording.Participant, len(p.Participants))
+	for i, x := range p.Participants {
+		parts[i] = recording.Participant{ID: x.ID, Name: x.Name}
+	}
+	onLimit := p.OnLimit
+	r, err := a.svc.Start(ctx, recording.StartParams{
+		Room: p.Room, StartedBy: recording.Participant{ID: p.By.ID, Name: p.By.Name}, AudioOnly: p.AudioOnly,
+		Participants: parts, RequestKeyframe: p.RequestKeyframe, OnLimit: func(error) { onLimit() },
+	})
+	if errors.Is(err, recording.ErrDiskFull) {
+		return nil, fmt.Errorf("%w: %w", room.ErrRecordingDiskFull, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (a recordingService) Finish(ctx context.Context, r room.Recorder) {
+	if rec, ok := r.(*recording.Recorder); ok {
+		a.svc.Finish(ctx, rec)
 	}
 }

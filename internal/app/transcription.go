@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"visio/internal/config"
+	"visio/internal/room"
+	"visio/internal/routine"
 	"visio/internal/signal"
 	"visio/internal/transcribe"
 	"visio/internal/transcribe/archive"
@@ -24,8 +26,7 @@ type transcription struct {
 	store   *archive.Store
 	tmpDir  string // set when transcripts live in a temporary directory (no data_dir configured)
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	group *routine.Group // the retention sweeper, from start
 }
 
 // newTranscription builds the recognizer the configuration asks for and opens the transcript
@@ -80,18 +81,14 @@ func newTranscription(cfg config.Config, hub *signal.Hub, log *slog.Logger) (*tr
 		return nil, err
 	}
 	t.store = store
-	hub.SetTranscription(&signal.Transcription{Recognizer: t.rec, Language: tc.Language, Store: store, Logger: log})
+	hub.SetTranscription(&room.Transcription{Recognizer: t.rec, Language: tc.Language, Store: store, Logger: log})
 	return t, nil
 }
 
 // start runs the retention sweeper until finish.
 func (t *transcription) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.cancel, t.done = cancel, make(chan struct{})
-	go func() {
-		defer close(t.done)
-		_ = t.store.Run(ctx)
-	}()
+	t.group = routine.NewGroup(context.Background())
+	t.group.Go(func(ctx context.Context) { _ = t.store.Run(ctx) })
 }
 
 // finish waits for the transcripts of the closed rooms to be written (at most a minute past
@@ -103,9 +100,8 @@ func (t *transcription) finish(hub *signal.Hub) {
 	if err := hub.WaitTranscripts(ctx); err != nil {
 		t.log.Warn("some transcripts were not finished before shutdown", "err", err)
 	}
-	if t.cancel != nil {
-		t.cancel()
-		<-t.done
+	if t.group != nil {
+		t.group.Close()
 	}
 	t.closeFn()
 	if t.tmpDir != "" {

@@ -255,13 +255,10 @@ func runTranscribedMeeting(t *testing.T, base, fileA, fileB string) meetingRun {
 	})
 	run.elapsed = time.Since(start)
 	run.latency = time.Since(ended)
-	run.captions = b.captions()
 	a.control(t, `{"type":"transcription","action":"stop"}`)
 	eventually(t, 5*time.Second, "everyone told transcription is off", func() bool {
 		return !a.transcriptionActive() && !b.transcriptionActive()
 	})
-	a.close()
-	b.close()
 
 	var list struct {
 		Transcripts []archive.Meta `json:"transcripts"`
@@ -272,6 +269,14 @@ func runTranscribedMeeting(t *testing.T, base, fileA, fileB string) meetingRun {
 		return len(list.Transcripts) == 1 && !list.Transcripts[0].Live
 	})
 	getJSON(t, owner, base+"/api/v1/transcripts/"+list.Transcripts[0].ID+"?format=json", &run.record)
+	// Utterances still being recognized when transcription stopped are captioned as they
+	// finish, before the transcript is final: Bob, still here, gets a caption for each segment.
+	eventually(t, 5*time.Second, "a caption for every segment", func() bool {
+		return len(b.captions()) >= len(run.record.Segments)
+	})
+	run.captions = b.captions()
+	a.close()
+	b.close()
 	run.owner = owner
 	// Nobody else reads it: not a guest, not another signed-in user.
 	other, err := client.SignIn(context.Background(), base, "Eve", "eve@example.gouv.fr")

@@ -35,6 +35,16 @@ func NewKeys(priv ed25519.PrivateKey) (*Keys, error) {
 	return &Keys{sign: priv, kid: hex.EncodeToString(sum[:8]), seal: seal}, nil
 }
 
+// Derive returns a 32-byte key for purpose, derived from the server key: the same on every node
+// that shares auth.key_file, and useless for anything but that purpose.
+func (k *Keys) Derive(purpose string) []byte {
+	b, err := hkdf.Key(sha256.New, k.sign.Seed(), nil, "visio "+purpose, 32)
+	if err != nil {
+		panic(err) // only for lengths HKDF cannot give; 32 always fits SHA-256
+	}
+	return b
+}
+
 // GenerateKeys returns fresh keys, for tests.
 func GenerateKeys() *Keys {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)

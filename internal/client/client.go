@@ -45,6 +45,13 @@ type Options struct {
 	HTTP *http.Client
 	// Token, if set, is the join token to use instead of asking for one.
 	Token string
+	// Reconnect makes the client come back by itself when its signalling is lost, as the
+	// browser does (reconnect.go): it resumes its place, or, if its place is gone (the meeting's
+	// node was lost), joins again as a new participant publishing the same tracks.
+	Reconnect bool
+	// OnReconnect, if set, is called after each reconnection: resumed says whether the place
+	// was kept (false: a new participant).
+	OnReconnect func(resumed bool)
 }
 
 // Client is one participant.
@@ -65,7 +72,10 @@ type Client struct {
 	joinToken string // set before connecting
 	answerCh  chan string
 	declared  []trackDecl
+	local     []localTrack // what declared describes, to publish again after a rejoin
 	closed    bool
+
+	rc reconnector // reconnect.go
 }
 
 // trackDecl is a track entry of a publisher offer. Layers lists the simulcast RIDs of a track
@@ -145,19 +155,10 @@ func CreateRoom(ctx context.Context, base string) (string, error) {
 // Join connects to meeting code on the server at base and waits for the welcome.
 func Join(ctx context.Context, api *webrtc.API, base, code, name string, opts Options) (*Client, error) {
 	c := &Client{base: base, code: code, name: name, opts: opts, api: api, answerCh: make(chan string, 1)}
-	var err error
-	if c.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	c.rc.init()
+	if err := c.newPeers(); err != nil {
 		return nil, err
 	}
-	if c.sub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
-		_ = c.pub.Close()
-		return nil, err
-	}
-	c.sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-		if c.opts.OnTrack != nil {
-			c.opts.OnTrack(t.StreamID(), t, r)
-		}
-	})
 	token := opts.Token
 	if token == "" {
 		t, err := RequestToken(ctx, opts.HTTP, base, code, name)
@@ -208,6 +209,7 @@ func (c *Client) connect(ctx context.Context, token string) error {
 	go func() {
 		defer close(done)
 		c.readLoop(rctx, conn, welcomeCh, errCh)
+		c.lost(conn)
 	}()
 	join := map[string]any{"type": "join", "resume_token": token}
 	if token == "" {
@@ -288,7 +290,7 @@ func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh c
 		case *signal.ErrorMessage:
 			if m.Fatal {
 				select {
-				case errCh <- fmt.Errorf("server error %s: %s", m.Code, m.Message):
+				case errCh <- &ServerError{Code: m.Code, Message: m.Message}:
 				default:
 				}
 			}
@@ -337,6 +339,7 @@ func (c *Client) AddTrack(t webrtc.TrackLocal, source string) (*webrtc.RTPSender
 	}
 	c.mu.Lock()
 	c.declared = append(c.declared, trackDecl{CID: t.ID(), Source: source})
+	c.local = append(c.local, localTrack{track: t, source: source})
 	c.mu.Unlock()
 	sender := tr.Sender()
 	go c.drainRTCP(sender, t.ID(), "")
@@ -434,10 +437,12 @@ func (c *Client) Close() {
 		return
 	}
 	c.closed = true
+	pub, sub := c.pub, c.sub
 	c.mu.Unlock()
+	c.rc.stop()
 	c.DropSignalling()
-	_ = c.pub.Close()
-	_ = c.sub.Close()
+	_ = pub.Close()
+	_ = sub.Close()
 }
 
 // decodeServer decodes a server message into its signal type.

@@ -28,6 +28,8 @@ type Config struct {
 	Transcription Transcription `toml:"transcription"`
 	// Recording configures meeting recording (recording.go).
 	Recording Recording `toml:"recording"`
+	// Cluster configures several nodes serving as one (cluster.go).
+	Cluster Cluster `toml:"cluster"`
 }
 
 // HTTP configures the web server.
@@ -110,6 +112,17 @@ type Signal struct {
 	// PingInterval is how often clients are pinged; two missed pings mean the connection is
 	// lost. Default 10s.
 	PingInterval Duration `toml:"ping_interval"`
+	// JoinTimeout is how long a new signalling socket may stay open without sending join: past
+	// it the server closes it (error join_timeout). Default 10s.
+	JoinTimeout Duration `toml:"join_timeout"`
+	// MaxSocketsPerAddress is the most signalling sockets open at once from one client address
+	// (the address named by a trusted proxy, http.trusted_proxies); more are closed at once
+	// (error too_many_connections). Every participant has one; raise it when many people join
+	// from behind one address (an office's NAT). Default 256.
+	MaxSocketsPerAddress int `toml:"max_sockets_per_address"`
+	// MaxSockets is the most signalling sockets open at once on this server, participants,
+	// people in lobbies and sockets not yet joined together. Default 10000.
+	MaxSockets int `toml:"max_sockets"`
 }
 
 // Room configures meetings.
@@ -134,16 +147,18 @@ type Log struct {
 // Default returns the configuration that runs on one machine with nothing installed.
 func Default() Config {
 	return Config{
-		HTTP:   HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
-		Media:  Media{UDPPort: 7882, IncludeLoopback: true, Procs: "auto"},
-		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second)},
-		Room:   Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute)},
-		Log:    Log{Level: "info", Format: "text"},
-		Store:  defaultStore(),
-		Auth:   defaultAuth(),
+		HTTP:  HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
+		Media: Media{UDPPort: 7882, IncludeLoopback: true, Procs: "auto"},
+		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second),
+			JoinTimeout: Duration(10 * time.Second), MaxSocketsPerAddress: 256, MaxSockets: 10000},
+		Room:  Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute)},
+		Log:   Log{Level: "info", Format: "text"},
+		Store: defaultStore(),
+		Auth:  defaultAuth(),
 
 		Transcription: defaultTranscription(),
 		Recording:     defaultRecording(),
+		Cluster:       defaultCluster(),
 	}
 }
 
@@ -196,6 +211,15 @@ func (c *Config) Validate() error {
 	if c.Signal.PingInterval.D() < 100*time.Millisecond {
 		add("signal.ping_interval %s: want at least 100ms", c.Signal.PingInterval)
 	}
+	if c.Signal.JoinTimeout.D() < 100*time.Millisecond {
+		add("signal.join_timeout %s: want at least 100ms (10s is usual)", c.Signal.JoinTimeout)
+	}
+	if c.Signal.MaxSocketsPerAddress < 1 {
+		add("signal.max_sockets_per_address %d: want at least 1 (256 is usual)", c.Signal.MaxSocketsPerAddress)
+	}
+	if c.Signal.MaxSockets < c.Signal.MaxSocketsPerAddress {
+		add("signal.max_sockets %d: want at least signal.max_sockets_per_address (%d)", c.Signal.MaxSockets, c.Signal.MaxSocketsPerAddress)
+	}
 	if c.Room.MaxParticipants < 2 {
 		add("room.max_participants %d: want at least 2", c.Room.MaxParticipants)
 	}
@@ -219,6 +243,7 @@ func (c *Config) Validate() error {
 	c.Auth.validate(add)
 	c.Transcription.validate(add)
 	c.Recording.validate(add)
+	c.Cluster.validate(c.Store, add)
 	return errors.Join(errs...)
 }
 

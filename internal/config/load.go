@@ -101,9 +101,11 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			*p = v
 		}
 	}
+	applyClusterEnv(&cfg.Cluster, getenv)
 	ints := map[string]*int{
 		"VISIO_MEDIA_UDP_PORT": &cfg.Media.UDPPort, "VISIO_SIGNAL_MAX_MESSAGE_BYTES": &cfg.Signal.MaxMessageBytes,
-		"VISIO_ROOM_MAX_PARTICIPANTS": &cfg.Room.MaxParticipants,
+		"VISIO_ROOM_MAX_PARTICIPANTS":          &cfg.Room.MaxParticipants,
+		"VISIO_SIGNAL_MAX_SOCKETS_PER_ADDRESS": &cfg.Signal.MaxSocketsPerAddress, "VISIO_SIGNAL_MAX_SOCKETS": &cfg.Signal.MaxSockets,
 	}
 	for k, p := range ints {
 		if v := getenv(k); v != "" {
@@ -116,7 +118,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	durs := map[string]*Duration{
 		"VISIO_SIGNAL_RECONNECT_GRACE": &cfg.Signal.ReconnectGrace, "VISIO_SIGNAL_PING_INTERVAL": &cfg.Signal.PingInterval,
-		"VISIO_ROOM_CODE_LIFETIME": &cfg.Room.CodeLifetime, "VISIO_ROOM_LOBBY_TIMEOUT": &cfg.Room.LobbyTimeout, "VISIO_HTTP_SHUTDOWN_TIMEOUT": &cfg.HTTP.ShutdownTimeout,
+		"VISIO_SIGNAL_JOIN_TIMEOUT": &cfg.Signal.JoinTimeout,
+		"VISIO_ROOM_CODE_LIFETIME":  &cfg.Room.CodeLifetime, "VISIO_ROOM_LOBBY_TIMEOUT": &cfg.Room.LobbyTimeout, "VISIO_HTTP_SHUTDOWN_TIMEOUT": &cfg.HTTP.ShutdownTimeout,
 		"VISIO_AUTH_SESSION_LIFETIME": &cfg.Auth.SessionLifetime, "VISIO_AUTH_JOIN_TOKEN_LIFETIME": &cfg.Auth.JoinTokenLifetime,
 	}
 	for k, p := range durs {

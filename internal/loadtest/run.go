@@ -116,6 +116,7 @@ func (r *runner) startInProcess() (base string, pid int, stop func(), err error)
 	c.Media.UDPPort = 0
 	c.Media.LoopbackOnly = true
 	c.Log.Level = "warn"
+	c.Signal.MaxSocketsPerAddress = c.Signal.MaxSockets // every participant comes from one address
 	// A throwaway store: the rooms and development sign-ins of a load test are not kept.
 	dataDir, err := os.MkdirTemp("", "visio-loadtest-")
 	if err != nil {

@@ -1,6 +1,6 @@
-// Package room holds meeting codes: their form and how new ones are made. Which meetings exist
-// is kept by the store.
 package room
+
+// Meeting codes: their form and how new ones are made. Which rooms exist is kept by the store.
 
 import (
 	"crypto/rand"

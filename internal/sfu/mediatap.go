@@ -19,38 +19,36 @@ type MediaTap interface {
 type mediaTapBox struct{ tap MediaTap }
 
 // SetMediaTap installs tap for every track of the room, present and future; nil removes it.
-// Installing a tap asks every video publisher for a keyframe, so that the recording of each
-// track can start without waiting for the next one.
+// It only swaps the tap (an atomic store); ask for keyframes with RequestKeyframe("") so that
+// the recording of each video track can start without waiting for the next one.
 func (r *Room) SetMediaTap(tap MediaTap) {
 	if tap == nil {
 		r.tap.media.Store(nil)
 		return
 	}
 	r.tap.media.Store(&mediaTapBox{tap: tap})
-	r.mu.Lock()
-	ids := make([]string, 0, len(r.tracks))
-	for id := range r.tracks {
-		ids = append(ids, id)
-	}
-	r.mu.Unlock()
-	for _, id := range ids {
-		r.RequestKeyframe(id)
-	}
 }
 
-// RequestKeyframe asks the publisher of the video track id for a keyframe on each of its layers
-// (RFC 4585 PLI), at most once per keyframe interval; it does nothing for an unknown or audio
-// track. A recorder that lost packets uses it to resume.
+// RequestKeyframe asks the publisher of the video track trackID, or of every video track if
+// trackID is "", for a keyframe on each of its layers (RFC 4585 PLI), at most once per
+// keyframe interval; it does nothing for an unknown or audio track. A recorder that lost
+// packets uses it to resume.
 func (r *Room) RequestKeyframe(trackID string) {
 	r.mu.Lock()
-	t := r.tracks[trackID]
-	r.mu.Unlock()
-	if t == nil {
-		return
+	var tracks []*publishedTrack
+	if trackID == "" {
+		for _, t := range r.tracks {
+			tracks = append(tracks, t)
+		}
+	} else if t := r.tracks[trackID]; t != nil {
+		tracks = append(tracks, t)
 	}
-	for idx, l := range t.layerList() {
-		if l != nil {
-			t.requestKeyframe(idx)
+	r.mu.Unlock()
+	for _, t := range tracks {
+		for idx, l := range t.layerList() {
+			if l != nil {
+				t.requestKeyframe(idx)
+			}
 		}
 	}
 }

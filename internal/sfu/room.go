@@ -1,9 +1,12 @@
 package sfu
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
+
+	"visio/internal/routine"
 )
 
 // Room routes the tracks of its peers: every track a peer publishes is forwarded to every other
@@ -14,9 +17,8 @@ type Room struct {
 	metrics *Metrics
 	log     *slog.Logger
 	handler RoomHandler
-	tap     audioTap // live transcription's view of the audio (tap.go)
-	stop    chan struct{}
-	done    chan struct{}
+	tap     audioTap       // live transcription's view of the audio (tap.go)
+	group   *routine.Group // the room's tick
 
 	mu     sync.Mutex // guards the following fields
 	peers  map[string]*Peer
@@ -33,24 +35,22 @@ func (e *Engine) NewRoom(id string, h RoomHandler) *Room {
 		metrics: e.metrics,
 		log:     e.log.With("room", id),
 		handler: h,
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		group:   routine.NewGroup(context.Background()),
 		peers:   make(map[string]*Peer),
 		tracks:  make(map[string]*publishedTrack),
 	}
-	go r.run()
+	r.group.Go(r.run)
 	return r
 }
 
 // run ticks the room's periodic work until Close.
-func (r *Room) run() {
-	defer close(r.done)
+func (r *Room) run(ctx context.Context) {
 	t := time.NewTicker(roomTick)
 	defer t.Stop()
 	st := &roomState{speakers: map[string]*speakerState{}, layers: map[string][maxLayers]bool{}}
 	for {
 		select {
-		case <-r.stop:
+		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			r.tick(st, now)
@@ -135,15 +135,11 @@ func (r *Room) peerList() []*Peer {
 // Close closes every peer of the room and stops its goroutine. It is safe to call twice.
 func (r *Room) Close() {
 	r.mu.Lock()
-	already := r.closed
 	r.closed = true
 	peers := r.peerList()
 	r.mu.Unlock()
 	for _, p := range peers {
 		p.Close()
 	}
-	if !already {
-		close(r.stop)
-	}
-	<-r.done
+	r.group.Close()
 }

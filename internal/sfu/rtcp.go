@@ -1,12 +1,15 @@
 package sfu
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"sync"
 	"time"
 
 	"github.com/pion/rtcp"
+
+	"visio/internal/routine"
 )
 
 // The engine's periodic media work (RTCP, and layer allocation) runs on one goroutine for all
@@ -26,8 +29,7 @@ const (
 
 // rtcpLoop is the engine's RTCP goroutine. It sleeps while there are no peers.
 type rtcpLoop struct {
-	stop  chan struct{}
-	done  chan struct{}
+	group *routine.Group
 	added chan struct{} // a peer was added (buffered: wakes the sleeping loop)
 
 	mu    sync.Mutex // guards peers and next
@@ -36,8 +38,8 @@ type rtcpLoop struct {
 }
 
 func newRTCPLoop() *rtcpLoop {
-	l := &rtcpLoop{stop: make(chan struct{}), done: make(chan struct{}), added: make(chan struct{}, 1), peers: map[*Peer]int{}}
-	go l.run()
+	l := &rtcpLoop{group: routine.NewGroup(context.Background()), added: make(chan struct{}, 1), peers: map[*Peer]int{}}
+	l.group.Go(l.run)
 	return l
 }
 
@@ -58,13 +60,9 @@ func (l *rtcpLoop) remove(p *Peer) {
 	l.mu.Unlock()
 }
 
-func (l *rtcpLoop) close() {
-	close(l.stop)
-	<-l.done
-}
+func (l *rtcpLoop) close() { l.group.Close() }
 
-func (l *rtcpLoop) run() {
-	defer close(l.done)
+func (l *rtcpLoop) run(ctx context.Context) {
 	t := time.NewTicker(rtcpTick)
 	defer t.Stop()
 	type due struct {
@@ -74,7 +72,7 @@ func (l *rtcpLoop) run() {
 	var list []due
 	for n := 0; ; n++ {
 		select {
-		case <-l.stop:
+		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			l.mu.Lock()
@@ -88,7 +86,7 @@ func (l *rtcpLoop) run() {
 				// Nothing to do until a peer joins: an idle server does not wake up.
 				t.Stop()
 				select {
-				case <-l.stop:
+				case <-ctx.Done():
 					return
 				case <-l.added:
 				}

@@ -1,6 +1,10 @@
 package signal
 
-import "time"
+import (
+	"time"
+
+	"visio/internal/room"
+)
 
 // Error codes of entering and moderation (see docs/protocol.md, "Entering a meeting").
 const (
@@ -16,29 +20,18 @@ const (
 	CodeUnknownParticipant = "unknown_participant"
 )
 
-// Moderation actions.
+// Moderation actions (the meeting's, room/moderation.go).
 const (
-	ActionMute       = "mute"
-	ActionMuteAll    = "mute_all"
-	ActionCameraOff  = "camera_off"
-	ActionStopScreen = "stop_screen"
-	ActionRemove     = "remove"
-	ActionPromote    = "promote"
-	ActionLock       = "lock"
-	ActionUnlock     = "unlock"
-	ActionEnd        = "end"
+	ActionMute       = room.ActionMute
+	ActionMuteAll    = room.ActionMuteAll
+	ActionCameraOff  = room.ActionCameraOff
+	ActionStopScreen = room.ActionStopScreen
+	ActionRemove     = room.ActionRemove
+	ActionPromote    = room.ActionPromote
+	ActionLock       = room.ActionLock
+	ActionUnlock     = room.ActionUnlock
+	ActionEnd        = room.ActionEnd
 )
-
-// actionTargetsOne reports whether action needs a participant_id.
-func actionTargetsOne(action string) (known, one bool) {
-	switch action {
-	case ActionMute, ActionCameraOff, ActionStopScreen, ActionRemove, ActionPromote:
-		return true, true
-	case ActionMuteAll, ActionLock, ActionUnlock, ActionEnd:
-		return true, false
-	}
-	return false, false
-}
 
 // Client messages.
 

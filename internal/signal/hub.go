@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"visio/internal/room"
+	"visio/internal/routine"
 	"visio/internal/sfu"
 )
 
@@ -36,25 +37,26 @@ type Config struct {
 	OriginPatterns []string
 	// LobbyTimeout is how long someone waits in the lobby before being told nobody let them in.
 	LobbyTimeout time.Duration
+	// JoinTimeout is how long a socket may stay open without sending join (default 10 s).
+	JoinTimeout time.Duration
+	// MaxSocketsPerAddress and MaxSockets cap the sockets open at once from one client address
+	// and in total (defaults 256 and 10000).
+	MaxSocketsPerAddress, MaxSockets int
 }
 
-// Hub runs the signalling of every room on this server.
+// Hub runs the signalling of every meeting on this server: it upgrades requests to sessions
+// and hands what they ask to the meetings (room.Meetings).
 type Hub struct {
-	cfg     Config
-	gate    Gate
-	knocks  *knockLimiter
-	engine  *sfu.Engine
-	metrics *Metrics
-	log     *slog.Logger
+	cfg      Config
+	gate     Gate
+	meetings *room.Meetings
+	metrics  *Metrics
+	log      *slog.Logger
+	sessions *routine.Group // one goroutine per open socket
 
-	sessions      sync.WaitGroup
-	transcription *Transcription // nil: unavailable (transcription.go)
-	recording     *Recording     // nil: unavailable (recording.go)
-	recordings    sync.WaitGroup // recordings being stopped (recording.go)
-
-	mu       sync.Mutex // guards the following fields
-	rooms    map[string]*conference
-	shutdown bool
+	mu     sync.Mutex // guards the following fields; a leaf
+	open   int        // sockets open
+	byAddr map[string]int
 }
 
 // NewHub returns a hub for the meetings gate lets people into, with media from engine.
@@ -62,66 +64,38 @@ func NewHub(cfg Config, gate Gate, engine *sfu.Engine, metrics *Metrics, log *sl
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	if cfg.LobbyTimeout <= 0 {
-		cfg.LobbyTimeout = 10 * time.Minute
+	if cfg.JoinTimeout <= 0 {
+		cfg.JoinTimeout = 10 * time.Second
 	}
-	return &Hub{cfg: cfg, gate: gate, knocks: newKnockLimiter(), engine: engine, metrics: metrics, log: log, rooms: make(map[string]*conference)}
+	if cfg.MaxSocketsPerAddress <= 0 {
+		cfg.MaxSocketsPerAddress = 256
+	}
+	if cfg.MaxSockets <= 0 {
+		cfg.MaxSockets = 10000
+	}
+	ms := room.New(room.Params{
+		Config: room.Config{MaxParticipants: cfg.MaxParticipants, ReconnectGrace: cfg.ReconnectGrace, LobbyTimeout: cfg.LobbyTimeout},
+		Media:  sfuMedia(engine), Roles: gate,
+		Rooms: metrics.Rooms, Participants: metrics.Participants, Log: log,
+	})
+	return &Hub{cfg: cfg, gate: gate, meetings: ms, metrics: metrics, log: log,
+		sessions: routine.NewGroup(context.Background()), byAddr: map[string]int{}}
 }
+
+// SetTranscription enables live transcription in the hub's meetings. Call it before serving.
+func (h *Hub) SetTranscription(t *room.Transcription) { h.meetings.SetTranscription(t) }
+
+// SetRecording enables recording in the hub's meetings. Call it before serving.
+func (h *Hub) SetRecording(r *room.Recording) { h.meetings.SetRecording(r) }
 
 // Locked reports whether a moderator locked the meeting in progress in room code.
-func (h *Hub) Locked(code string) bool {
-	h.mu.Lock()
-	c := h.rooms[code]
-	h.mu.Unlock()
-	if c == nil {
-		return false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.locked
-}
+func (h *Hub) Locked(code string) bool { return h.meetings.Locked(code) }
 
 // Participants returns how many participants are in the meeting code right now.
-func (h *Hub) Participants(code string) int {
-	h.mu.Lock()
-	c := h.rooms[code]
-	h.mu.Unlock()
-	if c == nil {
-		return 0
-	}
-	return c.count()
-}
+func (h *Hub) Participants(code string) int { return h.meetings.Participants(code) }
 
-// conference returns the live conference for code, creating it if needed. It returns nil while
-// the server shuts down.
-func (h *Hub) conference(code string) *conference {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.shutdown {
-		return nil
-	}
-	c := h.rooms[code]
-	if c == nil {
-		c = newConference(h, code)
-		h.rooms[code] = c
-		h.metrics.Rooms.Inc()
-	}
-	return c
-}
-
-// dropConference forgets c once it is empty.
-func (h *Hub) dropConference(c *conference) {
-	h.mu.Lock()
-	if h.rooms[c.code] == c {
-		delete(h.rooms, c.code)
-		h.metrics.Rooms.Dec()
-	}
-	h.mu.Unlock()
-	c.endTranscription()
-	c.endRecording()
-	c.media.Close()
-	h.log.Info("room closed", "room", c.code)
-}
+// LiveRooms returns how many meetings are live.
+func (h *Hub) LiveRooms() int { return h.meetings.Live() }
 
 // ServeHTTP upgrades a request for /api/v1/rooms/{code}/ws to a signalling session.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,61 +116,52 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeHTTPError(w, http.StatusBadRequest, "unsupported_protocol", "The client must offer the WebSocket sub-protocol "+Subprotocol+".")
 		return
 	}
-	h.mu.Lock()
-	down := h.shutdown
-	if !down {
-		h.sessions.Add(1)
-	}
-	h.mu.Unlock()
-	if down {
+	// The session runs on the hub's group, so that Shutdown can wait for it and, past its
+	// deadline, cancel it; this handler's goroutine waits for it.
+	done := make(chan struct{})
+	started := h.sessions.Go(func(ctx context.Context) {
+		defer close(done)
+		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+			Subprotocols:   []string{Subprotocol},
+			OriginPatterns: h.cfg.OriginPatterns,
+		})
+		if err != nil {
+			h.log.Debug("websocket upgrade refused", "err", err)
+			return
+		}
+		addr := remoteIP(r)
+		if !h.openSocket(addr) {
+			h.refuse(ctx, conn, addr)
+			return
+		}
+		defer h.closeSocket(addr)
+		conn.SetReadLimit(int64(h.cfg.MaxMessageBytes))
+		s := newSession(h, code, conn)
+		s.addr = addr
+		s.run(ctx)
+	})
+	if !started {
 		writeHTTPError(w, http.StatusServiceUnavailable, "shutting_down", "The server is restarting. Try again in a moment.")
 		return
 	}
-	defer h.sessions.Done()
-
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols:   []string{Subprotocol},
-		OriginPatterns: h.cfg.OriginPatterns,
-	})
-	if err != nil {
-		h.log.Debug("websocket upgrade refused", "err", err)
-		return
-	}
-	conn.SetReadLimit(int64(h.cfg.MaxMessageBytes))
-	s := newSession(h, code, conn)
-	s.addr = remoteIP(r)
-	s.run(r.Context())
+	<-done
 }
 
-// Shutdown tells every participant the server is going away, closes every room and waits for the
-// sessions to end or ctx to expire.
+// Shutdown tells every participant the server is going away, closes every meeting and waits
+// for the sessions to end, or for ctx to end: the sessions left are then cut.
 func (h *Hub) Shutdown(ctx context.Context) error {
-	h.mu.Lock()
-	h.shutdown = true
-	rooms := make([]*conference, 0, len(h.rooms))
-	for _, c := range h.rooms {
-		rooms = append(rooms, c)
-	}
-	h.mu.Unlock()
-	for _, c := range rooms {
-		c.closeAll("shutdown", "The server is restarting. Rejoin in a moment.")
-	}
-	return waitCtx(ctx, &h.sessions)
+	h.meetings.Shutdown()
+	err := h.sessions.Wait(ctx)
+	h.sessions.Close()
+	return err
 }
 
-// waitCtx waits for wg, or until ctx ends.
-func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// WaitTranscripts waits until the transcripts of closed meetings are written, or ctx ends (the
+// rest is then cut short and written as it is). Call it after Shutdown.
+func (h *Hub) WaitTranscripts(ctx context.Context) error {
+	err := h.meetings.Wait(ctx)
+	h.meetings.Close()
+	return err
 }
 
 func offersSubprotocol(r *http.Request, want string) bool {
@@ -216,8 +181,6 @@ func writeHTTPError(w http.ResponseWriter, status int, code, message string) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
 }
-
-var errConferenceClosed = errors.New("signal: conference closed")
 
 // remoteIP returns the client's address without the port.
 func remoteIP(r *http.Request) string {

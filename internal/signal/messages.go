@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"visio/internal/room"
 )
 
 // Subprotocol is the WebSocket sub-protocol of this version of the protocol.
@@ -188,7 +190,7 @@ func validate(msg any) error {
 			return badMessage("admit/deny: at most %d request ids", maxLobbyDecision)
 		}
 	case *Moderate:
-		known, one := actionTargetsOne(m.Action)
+		known, one := room.ActionTargetsOne(m.Action)
 		if !known {
 			return badMessage("moderate: unknown action %q", truncate(m.Action, 32))
 		}

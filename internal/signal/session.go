@@ -11,7 +11,8 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
-	"visio/internal/sfu"
+	"visio/internal/room"
+	"visio/internal/routine"
 )
 
 // sendQueueSize is how many messages may wait for a slow client before its session is closed.
@@ -28,14 +29,16 @@ type outgoing struct {
 	closeReason string
 }
 
-// session is one client WebSocket.
+// session is one client WebSocket: it reads and decodes messages, hands them to the meeting
+// (dispatch.go), and writes what the meeting sends (room.Conn).
 type session struct {
-	hub  *Hub
-	code string
-	addr string // the client's IP address, for rate limits
-	conn *websocket.Conn
-	log  *slog.Logger
-	out  chan outgoing
+	hub   *Hub
+	code  string
+	addr  string // the client's IP address, for rate limits
+	conn  *websocket.Conn
+	log   *slog.Logger
+	out   chan outgoing
+	group *routine.Group // the writer, the pinger, a close that could not be queued
 
 	soft *rate.Limiter // above it: messages refused
 	hard *rate.Limiter // above it: connection closed
@@ -43,12 +46,16 @@ type session struct {
 	closeOnce  sync.Once
 	closing    chan struct{}
 	writerDone chan struct{}
+	joined     chan struct{} // closed at the first join accepted (caps.go)
 
 	// Owned by the reading goroutine.
-	p    *participant
-	req  *lobbyRequest // waiting in the lobby; p is nil until admitted
-	left bool
+	p         *room.Participant
+	req       *room.LobbyRequest // waiting in the lobby; p is nil until admitted
+	left      bool
+	hasJoined bool
 }
+
+var _ room.Conn = (*session)(nil)
 
 func newSession(h *Hub, code string, conn *websocket.Conn) *session {
 	perSec := h.cfg.MaxMessagesPerSecond
@@ -62,42 +69,36 @@ func newSession(h *Hub, code string, conn *websocket.Conn) *session {
 		hard:       rate.NewLimiter(rate.Limit(2*perSec), int(4*perSec)),
 		closing:    make(chan struct{}),
 		writerDone: make(chan struct{}),
+		joined:     make(chan struct{}),
 	}
 }
 
-// run serves the session until the socket closes.
-func (s *session) run(parent context.Context) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
+// run serves the session until the socket closes or ctx is cancelled.
+func (s *session) run(ctx context.Context) {
+	s.group = routine.NewGroup(ctx)
+	s.group.Go(func(ctx context.Context) {
 		defer close(s.writerDone)
 		s.writeLoop(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		s.pingLoop(ctx)
-	}()
+	})
+	s.group.Go(s.pingLoop)
+	s.group.Go(s.joinDeadline)
 
-	s.readLoop(ctx)
+	s.readLoop(s.group.Context())
 	// Let the writer flush what is queued (a fatal error, a bye) and close the socket.
 	s.closeStatus(websocket.StatusNormalClosure, "")
 	select {
 	case <-s.writerDone:
 	case <-time.After(writeTimeout):
 	}
-	cancel()
-	wg.Wait()
+	s.group.Close()
 	_ = s.conn.CloseNow()
 
 	s.adopt()
 	if s.req != nil {
-		s.req.conf.settleOne(s.req, "left")
+		s.req.Leave()
 	}
 	if s.p != nil && !s.left {
-		s.p.conf.detach(s.p, s)
+		s.p.Detach(s)
 	}
 }
 
@@ -137,10 +138,10 @@ func (s *session) readLoop(ctx context.Context) {
 			continue
 		}
 		if err := s.handle(ctx, msg); err != nil {
-			var pe *ProtocolError
-			if !errors.As(err, &pe) {
+			var known *ProtocolError
+			pe := protocolError(err)
+			if pe.Code == CodeServerError && !errors.As(err, &known) {
 				s.log.Error("handling message", "err", err)
-				pe = &ProtocolError{Code: CodeServerError, Message: "the server could not handle this message"}
 			}
 			if pe.Fatal {
 				s.fail(pe)
@@ -155,136 +156,24 @@ func (s *session) readLoop(ctx context.Context) {
 	}
 }
 
-// handle acts on one decoded message.
-func (s *session) handle(ctx context.Context, msg any) error {
-	s.adopt()
-	if j, ok := msg.(*Join); ok {
-		s.hub.metrics.Messages.WithLabelValues("join").Inc()
-		if s.p != nil || s.req != nil {
-			return &ProtocolError{Code: CodeAlreadyJoined, Message: "this connection has already joined"}
-		}
-		return s.join(ctx, j)
+// Send implements room.Conn.
+func (s *session) Send(ev room.Event) {
+	if msg := s.hub.encode(ev); msg != nil {
+		s.send(msg)
 	}
-	if s.req != nil {
-		return s.handleWaiting(msg)
-	}
-	if _, ok := msg.(*Ping); !ok && s.p == nil {
-		return &ProtocolError{Code: CodeNotJoined, Message: "send join first"}
-	}
-	switch m := msg.(type) {
-	case *Ping:
-		s.hub.metrics.Messages.WithLabelValues("ping").Inc()
-		s.send(Pong{Type: "pong", ID: m.ID})
-	case *Offer:
-		s.hub.metrics.Messages.WithLabelValues("offer").Inc()
-		decl := make([]sfu.DeclaredTrack, len(m.Tracks))
-		for i, t := range m.Tracks {
-			decl[i] = sfu.DeclaredTrack{CID: t.CID, Source: sfu.Source(t.Source), Layers: t.Layers}
-		}
-		answer, err := s.p.peer.HandleOffer(ctx, m.SDP, decl)
-		if err != nil {
-			return mediaError(err)
-		}
-		s.send(SDPMessage{Type: "answer", SDP: answer})
-	case *Answer:
-		s.hub.metrics.Messages.WithLabelValues("answer").Inc()
-		if err := s.p.peer.HandleAnswer(m.SDP); err != nil {
-			return mediaError(err)
-		}
-	case *Candidate:
-		s.hub.metrics.Messages.WithLabelValues("candidate").Inc()
-		if err := s.p.peer.AddCandidate(sfu.Target(m.Target), m.Candidate); err != nil {
-			return mediaError(err)
-		}
-	case *Subscribe:
-		s.hub.metrics.Messages.WithLabelValues("subscribe").Inc()
-		for _, v := range m.Tracks {
-			s.p.peer.SetSubscription(v.TrackID, v.Visible, v.Width, v.Height)
-		}
-	case *Mute:
-		s.hub.metrics.Messages.WithLabelValues("mute").Inc()
-		s.p.peer.SetMuted(sfu.Source(m.Source), m.Muted)
-	case *TranscriptionControl:
-		s.hub.metrics.Messages.WithLabelValues("transcription").Inc()
-		return s.p.conf.controlTranscription(s.p, m.Action)
-	case *RecordingControl:
-		s.hub.metrics.Messages.WithLabelValues("recording").Inc()
-		return s.p.conf.controlRecording(s.p, m)
-	case *Captions:
-		s.hub.metrics.Messages.WithLabelValues("captions").Inc()
-		s.p.conf.setCaptions(s.p, m.Enabled)
-	case *LobbyDecision:
-		name := "deny"
-		if m.Admit {
-			name = "admit"
-		}
-		s.hub.metrics.Messages.WithLabelValues(name).Inc()
-		return s.p.conf.decide(s.p, m)
-	case *Moderate:
-		s.hub.metrics.Messages.WithLabelValues("moderate").Inc()
-		return s.p.conf.moderate(ctx, s.p, m)
-	case *Leave:
-		s.hub.metrics.Messages.WithLabelValues("leave").Inc()
-		s.left = true
-		s.p.conf.remove(s.p, "left")
-	}
-	return nil
 }
 
-func (s *session) join(ctx context.Context, j *Join) error {
-	var e Entrant
-	switch {
-	case j.ResumeToken != "":
-	case j.Token == "":
-		return &ProtocolError{Code: CodeTokenRequired, Message: "join needs a token from POST /api/v1/rooms/{code}/join", Fatal: true}
-	default:
-		var err error
-		if e, err = s.hub.gate.Admit(ctx, s.code, j.Token); err != nil {
-			return err
-		}
+// Close implements room.Conn: a refusal closes as a fatal error does, anything else normally.
+func (s *session) Close(last room.Event) {
+	if r, ok := last.(room.Refused); ok {
+		s.fail(refusal(r.Err))
+		return
 	}
-	for attempt := 0; attempt < 3; attempt++ {
-		c := s.hub.conference(s.code)
-		if c == nil {
-			return &ProtocolError{Code: CodeServerError, Message: "the server is shutting down", Fatal: true}
-		}
-		var p *participant
-		var req *lobbyRequest
-		var err error
-		if j.ResumeToken != "" {
-			p, err = c.resume(s, j.ResumeToken)
-		} else {
-			p, req, err = c.join(s, e)
-		}
-		if errors.Is(err, errConferenceClosed) {
-			continue // the room closed as we arrived: a new one is made
-		}
-		if err != nil {
-			return err
-		}
-		if req != nil {
-			s.req = req
-			s.log = s.log.With("lobby_request", req.id)
-			return nil
-		}
-		s.p = p
-		s.log = s.log.With("participant", p.id)
-		return nil
+	var msg any
+	if last != nil {
+		msg = s.hub.encode(last)
 	}
-	return &ProtocolError{Code: CodeServerError, Message: "could not join the room; try again", Fatal: true}
-}
-
-// mediaError turns an SFU error into a protocol error.
-func mediaError(err error) error {
-	switch {
-	case errors.Is(err, sfu.ErrBadSDP):
-		return &ProtocolError{Code: CodeBadSDP, Message: truncate(err.Error(), 300)}
-	case errors.Is(err, sfu.ErrBadCandidate):
-		return &ProtocolError{Code: CodeBadCandidate, Message: truncate(err.Error(), 300)}
-	case errors.Is(err, sfu.ErrBadTrack):
-		return &ProtocolError{Code: CodeBadTrack, Message: truncate(err.Error(), 300)}
-	}
-	return err
+	s.closeWith(msg)
 }
 
 // send queues msg for the client. A client too slow to read its messages is disconnected.
@@ -329,7 +218,7 @@ func (s *session) closeStatus(status websocket.StatusCode, reason string) {
 		select {
 		case s.out <- outgoing{close: true, closeStatus: status, closeReason: reason}:
 		default:
-			go func() { _ = s.conn.Close(status, reason) }()
+			s.group.Go(func(context.Context) { _ = s.conn.Close(status, reason) })
 		}
 		close(s.closing)
 	})
@@ -376,34 +265,4 @@ func (s *session) pingLoop(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// adopt notices that the lobby request of this session was admitted: from then on the session
-// is its participant's.
-func (s *session) adopt() {
-	if s.req == nil {
-		return
-	}
-	if p := s.req.conf.admitted(s.req); p != nil {
-		s.p, s.req = p, nil
-		s.log = s.log.With("participant", p.id)
-	}
-}
-
-// handleWaiting answers a message from someone waiting in the lobby: they may only ping or
-// leave. In particular no offer, answer or candidate reaches the SFU: they have no media.
-func (s *session) handleWaiting(msg any) error {
-	switch m := msg.(type) {
-	case *Ping:
-		s.hub.metrics.Messages.WithLabelValues("ping").Inc()
-		s.send(Pong{Type: "pong", ID: m.ID})
-		return nil
-	case *Leave:
-		s.hub.metrics.Messages.WithLabelValues("leave").Inc()
-		s.req.conf.settleOne(s.req, "left")
-		s.req = nil
-		s.left = true
-		return nil
-	}
-	return &ProtocolError{Code: CodeInLobby, Message: "you are waiting in the lobby: only ping and leave are allowed"}
 }

@@ -18,7 +18,7 @@ export function serverBinary() {
 
 /**
  * Starts the server and resolves once it listens.
- * @returns {Promise<{url: string, stop: () => Promise<void>, log: () => string}>}
+ * @returns {Promise<{url: string, stop: () => Promise<void>, kill: () => void, log: () => string}>}
  */
 export async function startServer({ timeoutMs = 15_000, extraArgs = [] } = {}) {
   const bin = serverBinary();
@@ -55,7 +55,9 @@ export async function startServer({ timeoutMs = 15_000, extraArgs = [] } = {}) {
     await exited;
     clearTimeout(timer);
   };
-  return { url, stop, log: () => output };
+  /** Kills the process at once (SIGKILL), as a crash would. */
+  const kill = () => child.kill('SIGKILL');
+  return { url, stop, kill, log: () => output };
 }
 
 /** Saves the server log next to the screenshots. */

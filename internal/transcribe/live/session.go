@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"visio/internal/routine"
 	"visio/internal/transcribe"
 )
 
@@ -40,10 +41,8 @@ type SessionParams struct {
 
 // Session transcribes the audio tracks of one meeting from Start until Close.
 type Session struct {
-	p      SessionParams
-	ctx    context.Context // for the recognizer calls; cancelled when Close gives up waiting
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	p     SessionParams
+	group *routine.Group // the feeds' goroutines; its context, for the recognizer calls, is cancelled when Close gives up waiting
 
 	mu     sync.RWMutex // guards the following fields
 	feeds  map[string]*feed
@@ -68,8 +67,7 @@ func NewSession(p SessionParams) (*Session, error) {
 	if p.Origin.IsZero() {
 		p.Origin = p.Now()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &Session{p: p, ctx: ctx, cancel: cancel, feeds: make(map[string]*feed)}, nil
+	return &Session{p: p, group: routine.NewGroup(context.Background()), feeds: make(map[string]*feed)}, nil
 }
 
 // packet is one copied RTP payload.
@@ -152,15 +150,8 @@ func (s *Session) startFeed(participant string) (*feed, error) {
 	for range queuedPackets {
 		f.free <- new(packet)
 	}
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		_ = st.Run(s.ctx)
-	}()
-	go func() {
-		defer s.wg.Done()
-		s.decode(f)
-	}()
+	s.group.Go(func(ctx context.Context) { _ = st.Run(ctx) })
+	s.group.Go(func(context.Context) { s.decode(f) })
 	return f, nil
 }
 
@@ -225,18 +216,7 @@ func (s *Session) Close(ctx context.Context) error {
 		}
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		s.cancel()
-		return nil
-	case <-ctx.Done():
-		s.cancel()
-		<-done
-		return ctx.Err()
-	}
+	err := s.group.Wait(ctx)
+	s.group.Close()
+	return err
 }

@@ -1,0 +1,160 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"visio/internal/signal"
+)
+
+// ServerError is an error the server sent that ended the join or the session.
+type ServerError struct {
+	Code    string
+	Message string
+}
+
+func (e *ServerError) Error() string { return "server error " + e.Code + ": " + e.Message }
+
+// localTrack is a published track, kept to publish it again after a rejoin.
+type localTrack struct {
+	track  webrtc.TrackLocal
+	source string
+}
+
+// reconnector runs the client's reconnections (Options.Reconnect).
+type reconnector struct {
+	ctx    context.Context // ends with the client
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	active bool // a reconnection is under way; guarded by Client.mu
+}
+
+func (r *reconnector) init() { r.ctx, r.cancel = context.WithCancel(context.Background()) }
+
+// stop ends a reconnection under way and waits for it.
+func (r *reconnector) stop() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// backoff is the wait before each reconnection attempt, as the browser's.
+var backoff = []time.Duration{100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}
+
+// newPeers makes the publisher and subscriber connections.
+func (c *Client) newPeers() error {
+	pub, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	sub, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		_ = pub.Close()
+		return err
+	}
+	sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if c.opts.OnTrack != nil {
+			c.opts.OnTrack(t.StreamID(), t, r)
+		}
+	})
+	c.mu.Lock()
+	c.pub, c.sub = pub, sub
+	c.mu.Unlock()
+	return nil
+}
+
+// lost is called when the reader of conn ends. If conn was still the client's connection (not
+// closed on purpose) and Options.Reconnect is set, the client reconnects in the background,
+// unless it is already doing so.
+func (c *Client) lost(conn *websocket.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.conn == nil || c.conn != conn {
+		return
+	}
+	c.conn = nil
+	if !c.opts.Reconnect || c.rc.active {
+		return
+	}
+	c.rc.active = true
+	c.rc.wg.Add(1)
+	go func() {
+		defer c.rc.wg.Done()
+		c.reconnect(c.rc.ctx)
+		c.mu.Lock()
+		c.rc.active = false
+		c.mu.Unlock()
+	}()
+}
+
+// reconnect tries to resume the client's place, then to join again, until one works or the
+// client is closed.
+func (c *Client) reconnect(ctx context.Context) {
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff[min(i, len(backoff)-1)]):
+		}
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		resumed := true
+		err := c.Resume(actx)
+		var se *ServerError
+		if errors.As(err, &se) && se.Code == signal.CodeResumeExpired {
+			resumed = false
+			err = c.Rejoin(actx)
+		}
+		cancel()
+		if err == nil {
+			if c.opts.OnReconnect != nil {
+				c.opts.OnReconnect(resumed)
+			}
+			return
+		}
+		c.DropSignalling() // a half-made connection; the next attempt starts afresh
+	}
+}
+
+// Rejoin enters the meeting again as a new participant, as a browser does when its place is
+// gone: a fresh join token, new peer connections publishing the same tracks, a new offer.
+// Simulcast tracks are not published again.
+func (c *Client) Rejoin(ctx context.Context) error {
+	c.DropSignalling()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	pub, sub := c.pub, c.sub
+	local := c.local
+	c.declared, c.local = nil, nil
+	c.mu.Unlock()
+	_ = pub.Close()
+	_ = sub.Close()
+	if err := c.newPeers(); err != nil {
+		return err
+	}
+	for _, t := range local {
+		if _, err := c.AddTrack(t.track, t.source); err != nil {
+			return err
+		}
+	}
+	tok, err := RequestToken(ctx, c.opts.HTTP, c.base, c.code, c.name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.joinToken = tok.Token
+	c.mu.Unlock()
+	if err := c.connect(ctx, ""); err != nil {
+		return err
+	}
+	if len(local) == 0 {
+		return nil
+	}
+	return c.Negotiate(ctx, false)
+}
