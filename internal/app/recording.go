@@ -10,6 +10,7 @@ import (
 	"visio/internal/config"
 	"visio/internal/recording"
 	"visio/internal/room"
+	"visio/internal/routine"
 	"visio/internal/signal"
 	"visio/internal/store"
 )
@@ -21,8 +22,7 @@ type recordings struct {
 	svc    *recording.Service // nil when recording is turned off
 	tmpDir string             // set when recordings live in a temporary directory
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	group *routine.Group // the service's Run
 }
 
 // newRecordings builds the recordings service the configuration asks for and enables
@@ -86,21 +86,16 @@ func (r *recordings) start() {
 	if r.svc == nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel, r.done = cancel, make(chan struct{})
-	go func() {
-		defer close(r.done)
-		_ = r.svc.Run(ctx)
-	}()
+	r.group = routine.NewGroup(context.Background())
+	r.group.Go(func(ctx context.Context) { _ = r.svc.Run(ctx) })
 }
 
 // finish stops the service: a composition in progress is done again at the next start. Call
 // it after the transcription's finish, which waits for the closed meetings' work (their
 // recordings stopped and queued for composition).
 func (r *recordings) finish() {
-	if r.cancel != nil {
-		r.cancel()
-		<-r.done
+	if r.group != nil {
+		r.group.Close()
 	}
 	r.close()
 }

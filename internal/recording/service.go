@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
 
@@ -54,10 +53,6 @@ type Service struct {
 	p      ServiceParams
 	ffmpeg string // "" when not installed
 	work   chan string
-	wg     sync.WaitGroup // compositions queued but not done
-
-	mu      sync.Mutex // guards the following fields
-	running bool
 }
 
 // NewService returns a service; call Run to compose and sweep.
@@ -145,24 +140,10 @@ func (s *Service) Finish(ctx context.Context, r *Recorder) {
 }
 
 func (s *Service) enqueue(id string) {
-	s.wg.Add(1)
 	select {
 	case s.work <- id:
 	default:
-		s.wg.Done()
 		s.p.Logger.Warn("composition queue full; the recording will be composed at the next start", "recording", id)
-	}
-}
-
-// Wait waits until the queued compositions are done or ctx ends.
-func (s *Service) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
@@ -178,18 +159,9 @@ func (s *Service) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			// Release the waiters of what was queued: it is picked up again at the next start.
-			for {
-				select {
-				case <-s.work:
-					s.wg.Done()
-				default:
-					return nil
-				}
-			}
+			return nil // what is queued is composed again at the next start
 		case id := <-s.work:
 			s.compose(ctx, id)
-			s.wg.Done()
 		case <-sweep.C:
 			s.Sweep(ctx)
 		}
