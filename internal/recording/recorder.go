@@ -42,13 +42,15 @@ type Params struct {
 // Recorder writes one recording's tracks to files as their packets arrive. Create it with
 // Start, hand it packets through Packet (it is an sfu.MediaTap) and end it with Stop.
 type Recorder struct {
-	p       Params
-	queue   chan *packetItem
-	stopped atomic.Bool
-	dropped atomic.Uint64
-	quit    chan struct{}
-	done    chan struct{}
-	start   time.Time
+	p        Params
+	queue    chan *packetItem
+	stopped  atomic.Bool
+	quitOnce atomic.Bool
+	dropped  atomic.Uint64
+	quit     chan struct{}
+	done     chan struct{}
+	start    time.Time
+	endedAt  atomic.Int64 // Unix nanoseconds of Halt, 0 before
 
 	mu       sync.Mutex // guards the following fields
 	manifest Manifest
@@ -135,10 +137,20 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
+// Halt stops taking packets and fixes the recording's end time, at once and without blocking
+// (the meeting calls it with its lock held); Stop then writes what is queued and closes the
+// files. Safe to call twice.
+func (r *Recorder) Halt() {
+	r.endedAt.CompareAndSwap(0, r.p.Now().UnixNano())
+	r.stopped.Store(true)
+}
+
 // Stop ends the recording: the packets already queued are written, every file is closed and
-// the manifest gets its end time. It returns the final manifest. Safe to call twice.
+// the manifest gets its end time (that of Halt, if it was called). It returns the final
+// manifest. Safe to call twice.
 func (r *Recorder) Stop() (*Manifest, error) {
-	if !r.stopped.Swap(true) {
+	r.Halt()
+	if r.quitOnce.CompareAndSwap(false, true) {
 		close(r.quit)
 	}
 	<-r.done
@@ -247,6 +259,7 @@ func (r *Recorder) hitLimit(err error) {
 	r.mu.Lock()
 	first := r.err == nil
 	if first {
+		r.endedAt.CompareAndSwap(0, r.p.Now().UnixNano()) // the recording ends here
 		r.err = err
 		r.manifest.Stopped = "limit"
 		r.saveLocked()
@@ -274,7 +287,7 @@ func (r *Recorder) finish() {
 	r.closeTracks()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.manifest.EndedAt = r.p.Now().UTC()
+	r.manifest.EndedAt = time.Unix(0, r.endedAt.Load()).UTC()
 	r.manifest.Dropped = r.dropped.Load()
 	r.saveLocked()
 }

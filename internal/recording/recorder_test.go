@@ -2,6 +2,7 @@ package recording
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -234,5 +235,53 @@ func TestSimulcastLayers(t *testing.T) {
 	// Missing: the second between layer 1's end and layer 0's next keyframe.
 	if frames < 80 || frames > 90 {
 		t.Errorf("%d frames recorded of 100, want 85", frames)
+	}
+}
+
+// TestLimits: a recording stops at its maximum size or duration, says so, and keeps what it
+// wrote.
+func TestLimits(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tone := recordingtest.ToneOpus(t, 440, 4)
+	for _, tc := range []struct {
+		name string
+		p    Params
+	}{
+		{"size", Params{MaxBytes: 4000}},
+		{"duration", Params{MaxDuration: 50 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			limited := make(chan error, 1)
+			p := tc.p
+			p.ID, p.Dir = "RE_limit0001", filepath.Join(t.TempDir(), "RE_limit0001")
+			p.OnLimit = func(err error) { limited <- err }
+			r, err := Start(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; ; i++ {
+				r.Packet("A", "TA_mic", sfu.SourceMicrophone, false, 0, time.Now().UnixNano(),
+					&rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(i * 960)}, Payload: tone[i%len(tone)]})
+				select {
+				case err := <-limited:
+					if !errors.Is(err, ErrLimit) {
+						t.Fatalf("OnLimit(%v), want ErrLimit", err)
+					}
+				case <-time.After(time.Millisecond):
+					if i < 5000 {
+						continue
+					}
+					t.Fatal("no limit reached")
+				}
+				break
+			}
+			m, err := r.Stop()
+			if err != nil || m.Stopped != "limit" || len(m.Tracks) != 1 || m.EndedAt.IsZero() {
+				t.Fatalf("Stop: %+v, %v", m, err)
+			}
+			if !errors.Is(r.Err(), ErrLimit) {
+				t.Errorf("Err() = %v", r.Err())
+			}
+		})
 	}
 }

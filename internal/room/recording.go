@@ -25,6 +25,9 @@ type Recorder interface {
 	SetTranscript(id string)
 	// Err is the error that stopped the recording early; it wraps ErrLimit-like causes.
 	Err() error
+	// Halt stops taking packets and fixes the end time, without blocking (called with the
+	// meeting's lock held); the service's Finish then writes the rest.
+	Halt()
 }
 
 // RecordingStart describes a recording to start.
@@ -277,6 +280,7 @@ func (m *Meeting) stopRecordingLocked(why string) func(context.Context) {
 	if rm, ok := m.media.(RecordingMedia); ok {
 		rm.Record(nil)
 	}
+	rec.Halt()
 	if tx := m.transcription.record; tx != nil {
 		rec.SetTranscript(tx.ID)
 	}

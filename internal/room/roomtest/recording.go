@@ -87,6 +87,9 @@ func (r *Recorder) SetTranscript(id string) {
 	r.transcript = id
 }
 
+// Halt implements room.Recorder.
+func (r *Recorder) Halt() {}
+
 // Err implements room.Recorder.
 func (r *Recorder) Err() error { return nil }
 
