@@ -87,6 +87,8 @@ test('a moderator records, everyone is told, the owner plays it with captions', 
     assert.equal(await b.getByRole('button', { name: 'Enregistrer la réunion' }).count(), 0);
     assert.equal(await b.getByTestId('recording-indicator').isVisible(), false);
 
+    await a.getByRole('button', { name: 'Enregistrer le son seulement' }).waitFor();
+    await screenshot(a, 'recording-controls.png');
     await a.getByRole('button', { name: 'Lancer la transcription' }).click();
     await record.click();
     // Told before it begins, then the indicator while it runs.

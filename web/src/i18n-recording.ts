@@ -3,6 +3,7 @@
 
 export const recordingFr = {
   recStart: 'Enregistrer la réunion',
+  recStartAudio: 'Enregistrer le son seulement',
   recStop: 'Arrêter l’enregistrement',
   recCancel: 'Annuler l’enregistrement',
   recUnavailable: 'Enregistrement indisponible sur ce serveur',
@@ -46,6 +47,7 @@ export const recordingFr = {
 
 export const recordingEn: Record<keyof typeof recordingFr, string> = {
   recStart: 'Record the meeting',
+  recStartAudio: 'Record the sound only',
   recStop: 'Stop recording',
   recCancel: 'Cancel recording',
   recUnavailable: 'Recording is not available on this server',

@@ -18,6 +18,10 @@ export class RecordingUI {
   readonly lobbyNotice: HTMLElement;
   /** The moderator's start/stop button. */
   readonly button: HTMLButtonElement;
+  /** The moderator's "record the sound only" button, while nothing is recorded. */
+  readonly audioButton: HTMLButtonElement;
+  /** Both buttons, for the toolbar. */
+  readonly controls: HTMLButtonElement[];
 
   private state: RecordingState = { state: 'off', available: false, can_control: false };
   private lastCommand = 0;
@@ -37,7 +41,9 @@ export class RecordingUI {
       this.link,
     );
     this.lobbyNotice = h('p', { class: 'rec-indicator rec-lobby', role: 'status', hidden: true, 'data-testid': 'recording-lobby' });
-    this.button = h('button', { type: 'button', class: 'control control-rec', onclick: () => this.toggle() });
+    this.button = h('button', { type: 'button', class: 'control control-rec', onclick: () => this.toggle(false) });
+    this.audioButton = h('button', { type: 'button', class: 'control control-rec-audio', onclick: () => this.toggle(true) });
+    this.controls = [this.button, this.audioButton];
     this.offLang = onLangChange(() => this.render());
     this.render();
   }
@@ -82,10 +88,11 @@ export class RecordingUI {
     return t(s.audio_only ? 'recActiveAudio' : 'recActive', { name });
   }
 
-  private toggle(): void {
+  private toggle(audioOnly: boolean): void {
     if (!this.state.available || !this.state.can_control) return;
     this.lastCommand = performance.now();
-    this.send({ type: 'recording', action: this.state.state === 'off' ? 'start' : 'stop' });
+    if (this.state.state === 'off') this.send({ type: 'recording', action: 'start', audio_only: audioOnly });
+    else this.send({ type: 'recording', action: 'stop' });
   }
 
   private render(): void {
@@ -109,5 +116,13 @@ export class RecordingUI {
     this.button.hidden = !s.available || !s.can_control;
     setAttr(this.button, 'aria-pressed', String(on));
     this.button.classList.toggle('active', on);
+
+    const audioLabel = t('recStartAudio');
+    if (this.audioButton.dataset.label !== audioLabel) {
+      this.audioButton.dataset.label = audioLabel;
+      this.audioButton.replaceChildren(h('span', { class: 'rec-glyph rec-glyph-audio', 'aria-hidden': 'true' }), h('span', { class: 'control-label' }, audioLabel));
+    }
+    setAttr(this.audioButton, 'title', audioLabel);
+    this.audioButton.hidden = this.button.hidden || on;
   }
 }

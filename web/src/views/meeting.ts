@@ -301,7 +301,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const poll = window.setInterval(render, 200);
   const offLang = onLangChange(render);
 
-  controls.el.lastElementChild?.before(...transcription.controls, recording.button);
+  controls.el.lastElementChild?.before(...transcription.controls, ...recording.controls);
   access.lobby.el.append(recording.lobbyNotice);
   access.mountButton(controls.el);
   main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
