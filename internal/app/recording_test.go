@@ -304,6 +304,18 @@ func checkRecordingAccess(t *testing.T, ctx context.Context, base, code string, 
 			t.Errorf("owner GET %s: %v, want recording_not_found", id, err)
 		}
 	}
+	// A page of another site cannot make the owner's browser delete it.
+	req, _ := http.NewRequest(http.MethodDelete, base+"/api/v1/recordings/"+rec.ID, nil)
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := owner.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site DELETE: %s, want 403", resp.Status)
+	}
 	var l api.RecordingList
 	getJSON(t, owner, base+"/api/v1/recordings", &l)
 	if len(l.Recordings) != 1 || l.Recordings[0].ID != rec.ID {
