@@ -83,7 +83,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
-	rc, err := newRecordings(cfg, acc.db, hub, log.With("component", "recording"))
+	rc, err := newRecordings(cfg, acc.db, hub, reg, log.With("component", "recording"))
 	if err != nil {
 		_ = engine.Close()
 		tx.finish(hub)

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"visio/internal/config"
 	"visio/internal/recording"
 	"visio/internal/room"
@@ -27,7 +29,7 @@ type recordings struct {
 
 // newRecordings builds the recordings service the configuration asks for and enables
 // recording in hub.
-func newRecordings(cfg config.Config, db store.Store, hub *signal.Hub, log *slog.Logger) (*recordings, error) {
+func newRecordings(cfg config.Config, db store.Store, hub *signal.Hub, reg prometheus.Registerer, log *slog.Logger) (*recordings, error) {
 	r := &recordings{log: log}
 	rc := cfg.Recording
 	if !rc.Enabled {
@@ -65,7 +67,7 @@ func newRecordings(cfg config.Config, db store.Store, hub *signal.Hub, log *slog
 	svc, err := recording.NewService(recording.ServiceParams{
 		Dir: dir, Storage: st, Store: db, FFmpeg: rc.FFmpeg, ComposeTimeout: rc.ComposeTimeout.D(),
 		Retention: rc.Retention.D(), MaxBytes: rc.MaxBytes, MaxDuration: rc.MaxDuration.D(), MinFreeBytes: rc.MinFreeBytes,
-		Webhook: hook, Logger: log,
+		Webhook: hook, Metrics: recording.NewMetrics(reg), Logger: log,
 	})
 	if err != nil {
 		r.close()

@@ -177,6 +177,12 @@ func TestRecordingMeeting(t *testing.T) {
 		t.Fatalf("listed %+v", list)
 	}
 	recorded := stopAt.Sub(activeAt)
+	if got := metric(t, base, `visio_recording_compositions_total{result="ready"}`); got != 1 {
+		t.Errorf("compositions ready = %v, want 1", got)
+	}
+	if got := metric(t, base, "visio_recordings_active"); got != 0 {
+		t.Errorf("recordings active = %v after the stop, want 0", got)
+	}
 	t.Logf("recorded %s (started %s), composed %d ms, %d bytes", recorded.Round(time.Millisecond), started.Format(time.StampMilli), rec.DurationMS, rec.Size)
 
 	// The file, whole, then a range as a seeking player asks.

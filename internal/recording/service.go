@@ -41,6 +41,8 @@ type ServiceParams struct {
 	MinFreeBytes int64
 	// Webhook, if set, is told when a recording is ready.
 	Webhook *Webhook
+	// Metrics counts recordings and compositions (nil: not exported).
+	Metrics *Metrics
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -65,6 +67,9 @@ func NewService(p ServiceParams) (*Service, error) {
 	}
 	if p.ComposeTimeout <= 0 {
 		p.ComposeTimeout = 2 * time.Hour
+	}
+	if p.Metrics == nil {
+		p.Metrics = NewMetrics(nil)
 	}
 	if err := os.MkdirAll(p.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("recordings directory: %w", err)
@@ -122,6 +127,7 @@ func (s *Service) Start(ctx context.Context, sp StartParams) (*Recorder, error) 
 		_ = os.RemoveAll(filepath.Join(s.p.Dir, id))
 		return nil, fmt.Errorf("start recording: %w", err)
 	}
+	s.p.Metrics.Active.Inc()
 	s.p.Logger.Info("recording started", "room", sp.Room, "recording", id, "audio_only", sp.AudioOnly)
 	return r, nil
 }
@@ -129,6 +135,8 @@ func (s *Service) Start(ctx context.Context, sp StartParams) (*Recorder, error) 
 // Finish stops r and queues its composition. It does not wait for it.
 func (s *Service) Finish(ctx context.Context, r *Recorder) {
 	m, err := r.Stop()
+	s.p.Metrics.Active.Dec()
+	s.p.Metrics.DroppedPackets.Add(float64(m.Dropped))
 	if err != nil {
 		s.p.Logger.Warn("recording ended with an error; what was written is kept", "recording", r.ID(), "err", err)
 	}
@@ -202,6 +210,7 @@ func (s *Service) compose(ctx context.Context, id string) {
 		return
 	}
 	if s.ffmpeg == "" {
+		s.p.Metrics.Compositions.WithLabelValues("tracks_only").Inc()
 		s.setStatus(ctx, id, func(r *store.Recording) {
 			r.Status, r.Error = store.RecordingTracksOnly, "ffmpeg is not installed on the server: the recording is kept as one file per track, not composed."
 			r.Duration = Duration(dir, m)
@@ -229,21 +238,25 @@ func (s *Service) compose(ctx context.Context, id string) {
 		if errors.Is(err, ErrNothingRecorded) {
 			msg = "Nothing was recorded: no participant sent audio or video."
 		}
+		s.p.Metrics.Compositions.WithLabelValues("failed").Inc()
 		s.p.Logger.Error("composing a recording", "recording", id, "err", err)
 		s.setStatus(ctx, id, func(r *store.Recording) { r.Status, r.Error = store.RecordingFailed, msg })
 		return
 	}
+	s.p.Metrics.ComposeCPU.Add(c.CPU.Seconds())
 	s.p.Logger.Info("recording composed", "recording", id, "duration", c.Duration.Round(time.Second), "took", time.Since(started).Round(time.Millisecond), "cpu", c.CPU.Round(time.Millisecond), "bytes", c.Size)
 	key := path.Join(id, name)
 	if err := s.p.Storage.Put(ctx, key, c.File, ctype); err != nil {
 		s.p.Logger.Error("storing a recording", "recording", id, "err", err)
 		if ctx.Err() == nil {
+			s.p.Metrics.Compositions.WithLabelValues("failed").Inc()
 			s.setStatus(ctx, id, func(r *store.Recording) {
 				r.Status, r.Error = store.RecordingFailed, "The recording could not be stored."
 			})
 		}
 		return
 	}
+	s.p.Metrics.Compositions.WithLabelValues("ready").Inc()
 	var rec store.Recording
 	s.setStatus(ctx, id, func(r *store.Recording) {
 		r.Status, r.Error, r.ObjectKey, r.ContentType, r.Size, r.Duration = store.RecordingReady, "", key, ctype, c.Size, c.Duration
