@@ -17,6 +17,12 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/pion/rtp"
+
+	"visio/internal/recording/recordingtest"
+	"visio/internal/sfu"
+	"visio/internal/store"
+	"visio/internal/store/sqlite"
 )
 
 // The S3-compatible server of the tests: versitygw (Apache 2.0, a Go module), run as its own
@@ -210,4 +216,69 @@ func partOnDisk(root string) string {
 		return nil
 	})
 	return found
+}
+
+// TestServiceWithS3: a finished recording is composed, uploaded to the bucket, its local files
+// removed, served from the bucket and deleted from it.
+func TestServiceWithS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs an S3 server")
+	}
+	recordingtest.NeedFFmpeg(t)
+	srv := startS3(t)
+	st, err := NewS3Storage(S3Params{Endpoint: srv.addr, Bucket: "recordings", AccessKey: srv.access, SecretKey: srv.secret, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "visio.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dir := t.TempDir()
+	svc, err := NewService(ServiceParams{Dir: dir, Storage: st, Store: db, Retention: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = svc.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+
+	r, err := svc.Start(ctx, StartParams{Room: "abc-defg-hij", StartedBy: Participant{ID: "A", Name: "Alice"}, AudioOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tone := recordingtest.ToneOpus(t, 440, 4)
+	now := time.Now()
+	for i := range 100 {
+		r.Packet("A", "TA_mic", sfu.SourceMicrophone, false, 0, now.Add(time.Duration(i)*20*time.Millisecond).UnixNano(),
+			&rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(i * 960)}, Payload: tone[i]})
+	}
+	time.Sleep(2 * time.Second) // the recording lasts two seconds
+	svc.Finish(ctx, r)
+	rec := waitStatus(t, db, r.ID(), store.RecordingReady)
+	if rec.ContentType != "audio/ogg" || rec.ObjectKey != r.ID()+"/meeting.ogg" {
+		t.Fatalf("record %+v", rec)
+	}
+	if _, err := os.Stat(filepath.Join(dir, r.ID())); !os.IsNotExist(err) {
+		t.Errorf("local files kept after the upload: %v", err)
+	}
+	o, err := svc.Open(ctx, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(o)
+	_ = o.Close()
+	if err != nil || int64(len(b)) != rec.Size || !bytes.HasPrefix(b, []byte("OggS")) {
+		t.Fatalf("read %d bytes (%v), record says %d", len(b), err, rec.Size)
+	}
+	if err := svc.Delete(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Open(ctx, rec.ObjectKey); err != ErrNotStored {
+		t.Errorf("the object is still there after delete: %v", err)
+	}
 }
