@@ -44,8 +44,9 @@ func (f *feeder) packet(part, track string, src sfu.Source, video bool, at time.
 	f.count++
 }
 
-// TestRecordAndCompose records two participants (A: camera and a 440 Hz tone from the start;
-// B: a 1000 Hz tone and a camera from 1.5 s, B's microphone muted from 3 s to 3.5 s) and checks
+// TestRecordAndCompose records two participants (A: camera and a 440 Hz tone from the start, a
+// screen share from 1 s to 3 s; B: a 1000 Hz tone and a camera from 1.5 s, B's microphone
+// muted from 3 s to 3.5 s) and checks
 // the per-track files and the composed file: duration, frame count, each tone at its offset.
 func TestRecordAndCompose(t *testing.T) {
 	recordingtest.NeedFFmpeg(t)
@@ -81,13 +82,17 @@ func TestRecordAndCompose(t *testing.T) {
 	// Video: every frame's packets, 15 fps, the same pattern for both.
 	push := func(part, track string, off, until time.Duration) int {
 		n := 0
+		src := sfu.SourceCamera
+		if strings.HasSuffix(track, "_screen") {
+			src = sfu.SourceScreen
+		}
 		for i, fr := range video {
 			at := off + time.Duration(i)*time.Second/15
 			if at >= until {
 				break
 			}
 			for k, p := range fr.Packets {
-				f.packet(part, track, sfu.SourceCamera, true, at, uint32(i*6000), k == len(fr.Packets)-1, p)
+				f.packet(part, track, src, true, at, uint32(i*6000), k == len(fr.Packets)-1, p)
 			}
 			n++
 		}
@@ -95,6 +100,7 @@ func TestRecordAndCompose(t *testing.T) {
 	}
 	push("A", "TA_cam", 0, 4*time.Second)
 	push("B", "TB_cam", offB, 4*time.Second)
+	push("A", "TA_screen", time.Second, 3*time.Second) // on the main stage while shared
 	clk.t = clk.t.Add(4 * time.Second)
 	m, err := r.Stop()
 	if err != nil {
@@ -103,12 +109,15 @@ func TestRecordAndCompose(t *testing.T) {
 	if _, err := r.Stop(); err != nil { // twice is fine
 		t.Fatal(err)
 	}
-	if len(m.Tracks) != 4 || m.Dropped != 0 {
+	if len(m.Tracks) != 5 || m.Dropped != 0 {
 		t.Fatalf("manifest: %d tracks, %d dropped: %+v", len(m.Tracks), m.Dropped, m)
 	}
 	for _, tr := range m.Tracks {
 		want := int64(0)
-		if tr.Participant == "B" {
+		switch {
+		case tr.Source == "screen":
+			want = 1000
+		case tr.Participant == "B":
 			want = offB.Milliseconds()
 		}
 		if tr.OffsetMS != want {
