@@ -151,10 +151,35 @@ func composeArgs(p ComposeParams, m *Manifest, dur time.Duration) []string {
 			}
 		}
 	}
-	tiles := layout(w, h, cams, screens)
+	// The cameras are in a grid while nothing is shared, and in a column beside the stage while
+	// a screen is (the share's span from the manifest; to the end when unknown).
+	grid, stage := layout(w, h, cams, nil), layout(w, h, cams, screens)
+	var spans []string
+	for _, t := range m.Tracks {
+		if t.Kind == "video" && t.Source == "screen" {
+			end := dur.Seconds()
+			if t.EndMS > t.OffsetMS {
+				end = float64(t.EndMS) / 1000
+			}
+			spans = append(spans, fmt.Sprintf("between(t\\,%.3f\\,%.3f)", float64(t.OffsetMS)/1000, end))
+		}
+	}
+	sharing := "gt(" + strings.Join(spans, "+") + "\\,0)"
 	last := "base"
 	if video {
 		graph = append(graph, fmt.Sprintf("color=c=black:s=%dx%d:r=%d:d=%s[base]", w, h, fps, secs))
+	}
+	// place scales input stream src into tile r and overlays it on the picture so far, when
+	// enable holds ("" always).
+	place := func(src, name string, r rect, enable string) {
+		graph = append(graph, fmt.Sprintf("%sscale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1[v%s]",
+			src, r.w, r.h, r.w, r.h, name))
+		opt := ""
+		if enable != "" {
+			opt = ":enable=" + enable
+		}
+		graph = append(graph, fmt.Sprintf("[%s][v%s]overlay=%d:%d:eof_action=pass:repeatlast=0%s[o%s]", last, name, r.x, r.y, opt, name))
+		last = "o" + name
 	}
 	for _, t := range m.Tracks {
 		if t.Kind == "video" && !video {
@@ -162,16 +187,16 @@ func composeArgs(p ComposeParams, m *Manifest, dur time.Duration) []string {
 		}
 		args = append(args, "-i", filepath.Join(p.Dir, t.File))
 		off := fmt.Sprintf("%.3f", float64(t.OffsetMS)/1000)
-		if t.Kind == "audio" {
+		switch {
+		case t.Kind == "audio":
 			graph = append(graph, fmt.Sprintf("[%d:a]aresample=48000,adelay=%d:all=1[a%d]", in, t.OffsetMS, in))
 			audio = append(audio, fmt.Sprintf("[a%d]", in))
-		} else {
-			r := tiles[tileOf(t)]
-			graph = append(graph,
-				fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1[v%d]",
-					in, off, r.w, r.h, r.w, r.h, in),
-				fmt.Sprintf("[%s][v%d]overlay=%d:%d:eof_action=pass:repeatlast=0[o%d]", last, in, r.x, r.y, in))
-			last = fmt.Sprintf("o%d", in)
+		case t.Source == "screen" || len(spans) == 0:
+			place(fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,", in, off), fmt.Sprint(in), stage[tileOf(t)], "")
+		default:
+			graph = append(graph, fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,split=2[g%d][s%d]", in, off, in, in))
+			place(fmt.Sprintf("[g%d]", in), fmt.Sprintf("%dg", in), grid[tileOf(t)], "not("+sharing+")")
+			place(fmt.Sprintf("[s%d]", in), fmt.Sprintf("%ds", in), stage[tileOf(t)], sharing)
 		}
 		in++
 	}

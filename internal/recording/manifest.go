@@ -62,6 +62,8 @@ type Track struct {
 	File string `json:"file"`
 	// OffsetMS is when the track's first sample plays, from StartedAt, in milliseconds.
 	OffsetMS int64 `json:"offset_ms"`
+	// EndMS is when its last sample ends, from StartedAt; 0 when unknown (after a crash).
+	EndMS int64 `json:"end_ms,omitempty"`
 }
 
 // idPattern is what a recording id looks like; anything else is refused before it reaches a path.

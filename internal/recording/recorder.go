@@ -287,6 +287,11 @@ func (r *Recorder) finish() {
 	r.closeTracks()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for i, tr := range r.manifest.Tracks {
+		if tw := r.tracks[tr.ID]; tw != nil {
+			r.manifest.Tracks[i].EndMS = tw.endMS()
+		}
+	}
 	r.manifest.EndedAt = time.Unix(0, r.endedAt.Load()).UTC()
 	r.manifest.Dropped = r.dropped.Load()
 	r.saveLocked()

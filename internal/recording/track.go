@@ -36,8 +36,9 @@ type trackWriter struct {
 
 	// audio
 	ogg    *oggwriter.OggWriter
-	lastTS uint32 // RTP timestamp of the last packet written
-	lastN  uint32 // its samples
+	lastTS  uint32 // RTP timestamp of the last packet written
+	lastN   uint32 // its samples
+	samples int64  // 48 kHz samples written, silence included
 
 	// video
 	layer        int    // simulcast layer recorded, -1 before the first keyframe
@@ -108,10 +109,12 @@ func (t *trackWriter) pushAudio(it *packetItem) error {
 				if err := t.ogg.WriteRTP(&rtp.Packet{Payload: opusSilence}); err != nil {
 					return err
 				}
+				t.samples += 960
 			}
 		}
 	}
 	t.lastTS, t.lastN = it.ts, n
+	t.samples += int64(n)
 	return t.ogg.WriteRTP(&rtp.Packet{Header: rtp.Header{Timestamp: it.ts, SequenceNumber: it.seq}, Payload: payload})
 }
 
@@ -222,6 +225,18 @@ func (t *trackWriter) flushVideo() {
 		t.sb.Flush()
 		_ = t.popVideo(0)
 	}
+}
+
+// endMS is when the track's last sample ends, from the recording's start, or 0 if nothing was
+// written.
+func (t *trackWriter) endMS() int64 {
+	switch {
+	case t.ogg != nil:
+		return t.meta.OffsetMS + t.samples*1000/48000
+	case t.webm != nil:
+		return t.meta.OffsetMS + t.lastMS + 1
+	}
+	return 0
 }
 
 // close closes the track's file. Safe to call twice.
