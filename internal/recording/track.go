@@ -35,7 +35,7 @@ type trackWriter struct {
 	closed bool
 
 	// audio
-	ogg    *oggwriter.OggWriter
+	ogg     *oggwriter.OggWriter
 	lastTS  uint32 // RTP timestamp of the last packet written
 	lastN   uint32 // its samples
 	samples int64  // 48 kHz samples written, silence included
