@@ -7,6 +7,10 @@ WEB_OUT  := web/dist/app/index.html
 NPM_DEPS := web/node_modules/.package-lock.json
 FUZZTIME ?= 10s
 CHROMIUM ?= /usr/bin/chromium
+# The version `visio version` prints: git describe, or the commit when there is no tag, or
+# "unknown" outside a git checkout.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+LDFLAGS  := -X main.buildVersion=$(VERSION)
 # The local speech recognizer (pocketsphinx, cgo) is built in when its library is installed.
 GOTAGS   := $(shell pkg-config --exists pocketsphinx 2>/dev/null && echo -tags pocketsphinx)
 
@@ -18,7 +22,7 @@ run: build
 
 ## build: the web app, then the single binary that embeds it
 build: web
-	$(GO) build $(GOTAGS) -o $(BIN) ./cmd/visio
+	$(GO) build $(GOTAGS) -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/visio
 
 ## web: install the web app's dependencies (npm ci) and build it into web/dist/app
 web: $(WEB_OUT)

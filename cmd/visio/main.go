@@ -134,9 +134,40 @@ func sizeScheduler(ctx context.Context, m config.Media, log *slog.Logger) (done 
 	return ch
 }
 
+// buildVersion is stamped by make (-ldflags "-X main.buildVersion=...", from git describe).
+var buildVersion string
+
+// version is the stamped version; else the module version (go install visio@v1.2.3); else the
+// commit Go recorded at build time, "devel-" and its first 12 characters ("-dirty" for
+// uncommitted changes); else "(devel)".
 func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
+	info, _ := debug.ReadBuildInfo()
+	return versionFrom(buildVersion, info)
+}
+
+func versionFrom(stamped string, info *debug.BuildInfo) string {
+	if stamped != "" {
+		return stamped
 	}
-	return "(devel)"
+	if info == nil {
+		return "(devel)"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	return "devel-" + rev[:min(12, len(rev))] + dirty
 }

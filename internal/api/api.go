@@ -39,6 +39,17 @@ type Params struct {
 	// (recordings.go); nil: recording is off.
 	Recordings     RecordingFiles
 	RecordingStore store.Recordings
+	// RoomLimits bound room creation (roomlimits.go).
+	RoomLimits RoomLimits
+	// NoMetrics leaves /metrics out: they are served on their own listener (http.metrics_addr).
+	NoMetrics bool
+	// HSTS sends Strict-Transport-Security: the server serves HTTPS itself.
+	HSTS bool
+	// Draining, if set, reports whether the node is handing its meetings to others: /healthz
+	// then answers 503, so that load balancers stop sending new people here.
+	Draining func() bool
+	// NetTest is the connection test's server side (nettest.go); nil: the page only.
+	NetTest NetTest
 }
 
 // Error is the API's one error shape: a stable code and a message safe to show a user.
@@ -50,25 +61,34 @@ type Error struct {
 // NewHandler returns the HTTP handler of the whole service.
 func NewHandler(p Params) http.Handler {
 	mux := http.NewServeMux()
-	s := &server{p: p}
+	s := &server{p: p, rooms: &creationGate{limits: p.RoomLimits}}
 	s.routeRooms(mux)
+	s.routeMembers(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
 	s.routeRecordings(mux)
+	s.routeNetTest(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")
 	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if p.Draining != nil && p.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(p.Gatherer, promhttp.HandlerOpts{}))
+	if !p.NoMetrics {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(p.Gatherer, promhttp.HandlerOpts{}))
+	}
 	mux.Handle("/", s.webApp())
-	return securityHeaders(mux)
+	return securityHeaders(mux, p.HSTS)
 }
 
 type server struct {
 	p     Params
-	joins addrLimiter // join token requests per address
+	joins addrLimiter   // join token requests per address
+	rooms *creationGate // room creation per owner
 }
 
 func (s *server) meetingURL(r *http.Request, code string) string {
@@ -79,7 +99,25 @@ func (s *server) meetingURL(r *http.Request, code string) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + "/" + code
+	host := r.Host
+	if !validHost(host) {
+		host = "localhost"
+	}
+	return scheme + "://" + host + "/" + code
+}
+
+// validHost reports whether a Host header is a plain host name or address with an optional
+// port: meeting links built from it (with no http.public_url) carry nothing else.
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // webApp serves the embedded application: its files, and index.html for the home page and for
@@ -95,6 +133,11 @@ func (s *server) webApp() http.Handler {
 			_, _ = w.Write(index)
 			return
 		}
+		if st, err := fs.Stat(s.p.Web, strings.TrimSuffix(path, "/")); strings.HasSuffix(path, "/") || err == nil && st.IsDir() {
+			// A directory: http.FileServer would list its files.
+			writeError(w, http.StatusNotFound, "not_found", "No such page.")
+			return
+		}
 		if strings.HasPrefix(path, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}
@@ -103,10 +146,12 @@ func (s *server) webApp() http.Handler {
 }
 
 // securityHeaders keeps every page to the server's own origin: nothing it serves loads from a
-// third party.
-func securityHeaders(next http.Handler) http.Handler {
+// third party. 'wasm-unsafe-eval' lets the page compile the WebAssembly it is served (background
+// effects and noise suppression), and nothing else: eval stays refused. With hsts (the server
+// serves HTTPS itself), browsers are told to use HTTPS only for a year.
+func securityHeaders(next http.Handler, hsts bool) http.Handler {
 	const csp = "default-src 'self'; connect-src 'self'; media-src 'self' blob: mediastream:; " +
-		"img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+		"img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'wasm-unsafe-eval'; " +
 		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -114,6 +159,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self), speaker-selection=(self)")
+		if hsts && r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

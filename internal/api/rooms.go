@@ -197,19 +197,41 @@ func (s *server) createRoomAs(w http.ResponseWriter, r *http.Request) {
 	if body.Access != nil {
 		rm.Access = *body.Access
 	}
-	var err error
-	for range 5 {
-		rm.Code = room.NewCode()
-		if err = s.p.Access.Store.CreateRoom(ctx, rm); !errors.Is(err, store.ErrExists) {
-			break
-		}
+	if wait, ok := s.rooms.allow(owner, time.Now()); !ok {
+		retryAfter(w, wait)
+		s.fail(w, r, errRoomRate)
+		return
 	}
+	s.rooms.create.Lock()
+	err := s.createOwned(ctx, &rm)
+	s.rooms.create.Unlock()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.p.Log.Info("meeting created", "room", rm.Code, "owner", owner, "access", rm.Access)
 	writeJSON(w, http.StatusCreated, s.roomJSON(r, rm, store.RoleOwner))
+}
+
+// createOwned stores rm under a new code, within the owner's quota. s.rooms.create must be held.
+func (s *server) createOwned(ctx context.Context, rm *store.Room) error {
+	if limit := s.p.RoomLimits.MaxPerUser; limit > 0 {
+		n, err := owned(ctx, s.p.Access.Store, rm.OwnerID)
+		if err != nil {
+			return err
+		}
+		if n >= limit {
+			return errRoomQuota(n)
+		}
+	}
+	var err error
+	for range 5 {
+		rm.Code = room.NewCode()
+		if err = s.p.Access.Store.CreateRoom(ctx, *rm); !errors.Is(err, store.ErrExists) {
+			break
+		}
+	}
+	return err
 }
 
 // userBySubject finds the user the identity provider knows as subject, recording them if they

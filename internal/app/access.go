@@ -69,6 +69,13 @@ func newAccess(ctx context.Context, cfg config.Config, log *slog.Logger) (*acces
 		if err := os.MkdirAll(cfg.Store.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create the data directory: %w", err)
 		}
+		f := cfg.Store.SQLiteFile()
+		if err := privateFiles(log, f, f+"-wal", f+"-shm", f+"-journal"); err != nil {
+			return nil, err
+		}
+	}
+	if err := privateFiles(log, "", cfg.AuthKeyFile()); err != nil {
+		return nil, err
 	}
 	db, err := openStore(ctx, cfg.Store)
 	if err != nil {

@@ -4,12 +4,14 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +40,10 @@ type App struct {
 	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
+	serve  net.Listener // what the web server serves: ln, with TLS if it terminates it (relay.go)
+	relay  *relay
+	// metrics is the separate metrics listener (http.metrics_addr), or nil.
+	metrics *metricsListener
 }
 
 // New builds the service and opens its ports. Call Run to serve.
@@ -45,8 +51,11 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	relayOf := &relayTransport{}
 	engine, err := sfu.NewEngine(sfu.Config{
 		UDPPort:         cfg.Media.UDPPort,
+		TCPAddr:         mediaTCPAddr(cfg.Media),
+		RelayTransport:  relayOf.transport,
 		PublicIPs:       cfg.Media.PublicIPs,
 		IncludeLoopback: cfg.Media.IncludeLoopback,
 		LoopbackOnly:    cfg.Media.LoopbackOnly,
@@ -63,7 +72,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	for _, s := range cfg.Media.ICEServers {
 		ice = append(ice, signal.ICEServerJSON{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
+	var rl *relay // made once the web server's port is open
 	hub := signal.NewHub(signal.Config{
+		ICEServersFor:        func(id string) []signal.ICEServerJSON { return rl.iceServers(id) },
 		MaxMessageBytes:      cfg.Signal.MaxMessageBytes,
 		MaxMessagesPerSecond: cfg.Signal.MaxMessagesPerSecond,
 		ReconnectGrace:       cfg.Signal.ReconnectGrace.D(),
@@ -83,41 +94,45 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		acc.close()
 		return nil, err
 	}
+	// undo releases what New opened so far, last first, when a later step fails.
+	var undo []func()
+	fail := func(err error) (*App, error) {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+		return nil, err
+	}
+	undo = append(undo, acc.close, func() { tx.finish(hub) }, func() { _ = engine.Close() })
 	rc, err := newRecordings(cfg, acc.db, hub, reg, log.With("component", "recording"))
 	if err != nil {
-		_ = engine.Close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
 	}
+	undo = append(undo, rc.close)
+
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
-		_ = engine.Close()
-		rc.close()
-		tx.finish(hub)
-		acc.close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err)
+		return fail(fmt.Errorf("listen on %s: %w", cfg.HTTP.Addr, err))
 	}
+	undo = append(undo, func() { _ = ln.Close() })
+	var lnServe net.Listener
+	tlsCfg, err := webTLSConfig(cfg.HTTP)
+	if err == nil {
+		rl, lnServe, err = newRelay(cfg, engine, ln, tlsCfg, reg, log.With("component", "turn"))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	relayOf.srv = rl.srv
+	undo = append(undo, rl.close)
 	// Sign-in needs the address users reach the service at, known once the port is open.
 	if err := acc.startSignIn((&App{cfg: cfg, ln: ln}).URL()); err != nil {
-		_ = ln.Close()
-		_ = engine.Close()
-		rc.close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
 	}
-
 	nd, err := newNode(context.Background(), cfg, acc.keys, ln.Addr(), engine.Addrs(), reg, reg, log.With("component", "cluster"))
 	if err != nil {
-		_ = ln.Close()
-		_ = engine.Close()
-		rc.close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
 	}
-
+	undo = append(undo, nd.stop)
 	nd.participants = hub.Participants
 
 	webFS, built := web.FS()
@@ -129,24 +144,55 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Rooms:  hub, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store, RecordingStore: acc.db,
+		RoomLimits: api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
+		NoMetrics:  cfg.HTTP.MetricsAddr != "",
+		HSTS:       cfg.HTTP.TLSCert != "",
+		Draining:   nd.member.Draining,
+		NetTest:    &netTest{engine: engine, relay: rl},
 	}.WithRecordings(rc.files())))
 	if err != nil {
-		nd.stop()
-		_ = ln.Close()
-		_ = engine.Close()
-		rc.close()
-		tx.finish(hub)
-		acc.close()
-		return nil, err
+		return fail(err)
+	}
+	var metrics *metricsListener
+	if cfg.HTTP.MetricsAddr != "" {
+		if metrics, err = listenMetrics(cfg.HTTP.MetricsAddr, reg); err != nil {
+			return fail(err)
+		}
 	}
 	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
+		TLSConfig:         tlsCfg,
 		Handler:           realip.Handler(proxies, handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, node: nd, http: srv, ln: ln}, nil
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, node: nd, http: srv, ln: ln, serve: lnServe,
+		relay: rl, metrics: metrics}, nil
+}
+
+// webTLSConfig is the web server's TLS configuration, or nil if it does not terminate TLS.
+func webTLSConfig(h config.HTTP) (*tls.Config, error) {
+	if h.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(h.TLSCert, h.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("http.tls_cert and http.tls_key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
+}
+
+// mediaTCPAddr is the address of the media TCP port (ICE over TCP), or "" for none.
+func mediaTCPAddr(m config.Media) string {
+	if m.TCPPort < 0 {
+		return ""
+	}
+	host := ""
+	if m.LoopbackOnly {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(m.TCPPort))
 }
 
 // URL returns the address to open in a browser.
@@ -174,7 +220,7 @@ func (a *App) MediaAddrs() []net.Addr { return a.engine.Addrs() }
 // Run serves until ctx is cancelled, then shuts down gracefully: participants are told, rooms
 // are closed, and the ports are released.
 func (a *App) Run(ctx context.Context, stdout io.Writer) error {
-	// The service's own goroutines: the web server and the debug listener.
+	// The service's own goroutines: the web server, the debug and metrics listeners.
 	g := routine.NewGroup(ctx)
 	defer g.Close()
 	if a.cfg.HTTP.DebugAddr != "" {
@@ -182,18 +228,16 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 			return err
 		}
 	}
+	if a.metrics != nil {
+		a.metrics.serve(g, a.log)
+	}
 	errc := make(chan error, 1)
 	a.tx.start()
 	a.rc.start()
 	a.acc.start()
 	a.node.start()
 	g.Go(func(context.Context) {
-		var err error
-		if a.cfg.HTTP.TLSCert != "" {
-			err = a.http.ServeTLS(a.ln, a.cfg.HTTP.TLSCert, a.cfg.HTTP.TLSKey)
-		} else {
-			err = a.http.Serve(a.ln)
-		}
+		err := a.http.Serve(a.serve)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -202,7 +246,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	if stdout != nil {
 		fmt.Fprintf(stdout, "visio: listening on %s\n", a.URL())
 	}
-	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()))
+	a.log.Info("serving", "url", a.URL(), "media_udp", fmt.Sprint(a.engine.Addrs()), "media_tcp", fmt.Sprint(a.engine.TCPAddr()))
 
 	var serveErr error
 	select {
@@ -228,6 +272,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	}
 	a.node.stop()
 	a.acc.close()
+	a.relay.close()
 	if err := a.engine.Close(); err != nil {
 		a.log.Debug("close media port", "err", err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"visio/internal/client"
 	"visio/internal/store/storetest"
+	"visio/internal/testenv"
 )
 
 var (
@@ -31,12 +32,14 @@ var (
 	binErr  error
 )
 
-// visioBinary returns the visio binary: $VISIO_BIN, or one built for the test run.
+// visioBinary returns the visio binary: $VISIO_BIN, or one built once for the test run (in a
+// temporary directory removed by TestMain).
 func visioBinary(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("VISIO_BIN"); p != "" {
 		return p
 	}
+	gobin := testenv.Program(t, "go", "golang")
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "visio-bin-")
 		if err != nil {
@@ -44,7 +47,7 @@ func visioBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "visio")
-		out, err := exec.Command("go", "build", "-o", binPath, "visio/cmd/visio").CombinedOutput()
+		out, err := exec.Command(gobin, "build", "-o", binPath, "visio/cmd/visio").CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -80,7 +83,10 @@ addr = "127.0.0.1:0"
 shutdown_timeout = "5s"
 [media]
 udp_port = 0
+tcp_port = 0
 loopback_only = true
+[turn]
+port = 0
 [signal]
 reconnect_grace = "5s"
 [store]

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -155,4 +156,21 @@ func TestClusterRelaysToTheRoomsNode(t *testing.T) {
 		_, held := rn.member.Held()[code]
 		return !held
 	})
+
+	// A draining node tells load balancers to send nobody new.
+	health := func() int {
+		resp, err := http.Get(nodes[h].app.URL() + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := health(); got != http.StatusOK {
+		t.Errorf("healthz = %d before the drain", got)
+	}
+	rn.drain(context.Background())
+	if got := health(); got != http.StatusServiceUnavailable {
+		t.Errorf("healthz = %d while draining, want 503", got)
+	}
 }

@@ -40,6 +40,8 @@ func startApp(t testing.TB, mutate ...func(*config.Config)) (a *App, stop func()
 	cfg := config.Default()
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.Media.UDPPort = 0
+	cfg.Media.TCPPort = 0
+	cfg.TURN.Port = 0
 	cfg.Media.LoopbackOnly = true
 	cfg.Signal.ReconnectGrace = config.Duration(5 * time.Second)
 	cfg.Store.DataDir = t.TempDir()

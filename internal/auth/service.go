@@ -213,11 +213,16 @@ func (s *Service) Sweep(ctx context.Context) {
 
 // refuse answers with err's refusal and logs what the user is not told.
 func (s *Service) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	s.log(r, err)
+	WriteError(w, err)
+}
+
+// log records a refusal with the detail the user is not told.
+func (s *Service) log(r *http.Request, err error) {
 	e := AsError(err)
 	if e == ErrInternal {
 		s.p.Log.Error("auth", "path", r.URL.Path, "err", err)
 	} else if !errors.Is(err, ErrSignedOut) {
 		s.p.Log.Info("auth refused", "path", r.URL.Path, "code", e.Code, "err", err)
 	}
-	WriteError(w, err)
 }

@@ -145,18 +145,22 @@ func (s *Service) setCookie(w http.ResponseWriter, name, value, path string, max
 }
 
 func (s *Service) login(w http.ResponseWriter, r *http.Request) {
+	if s.toCanonical(w, r) {
+		return
+	}
+	ret := SafeReturnPath(r.URL.Query().Get("return"))
 	p, _, err := s.rp.discover(r.Context())
 	if err != nil {
-		s.refuse(w, r, err)
+		s.refusePage(w, r, err, ret)
 		return
 	}
 	st := loginState{
 		State: ids.Secret(), Nonce: ids.Secret(), Verifier: oauth2.GenerateVerifier(),
-		Return: SafeReturnPath(r.URL.Query().Get("return")), Expires: s.p.Now().Add(loginTimeout),
+		Return: ret, Expires: s.p.Now().Add(loginTimeout),
 	}
 	sealed, err := s.p.Keys.sealLogin(st)
 	if err != nil {
-		s.refuse(w, r, fmt.Errorf("seal sign-in state: %w", err))
+		s.refusePage(w, r, fmt.Errorf("seal sign-in state: %w", err), ret)
 		return
 	}
 	s.setCookie(w, loginCookie, sealed, "/auth/", loginTimeout)
@@ -192,14 +196,14 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, loginCookie, "", "/auth/", 0) // whatever happens, this sign-in is over
 	u, idToken, ret, err := s.finishLogin(r)
 	if err != nil {
-		s.refuse(w, r, err)
+		s.refusePage(w, r, err, ret)
 		return
 	}
 	secret := ids.Secret()
 	now := s.p.Now()
 	sess := store.Session{ID: sessionID(secret), UserID: u.ID, IDToken: idToken, CreatedAt: now, ExpiresAt: now.Add(s.p.SessionLifetime)}
 	if err := s.p.Sessions.CreateSession(r.Context(), sess); err != nil {
-		s.refuse(w, r, fmt.Errorf("create session: %w", err))
+		s.refusePage(w, r, fmt.Errorf("create session: %w", err), ret)
 		return
 	}
 	s.p.Log.Info("signed in", "user", u.ID)

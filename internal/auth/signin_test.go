@@ -167,8 +167,8 @@ func TestCallbackAttacks(t *testing.T) {
 				req.AddCookie(&http.Cookie{Name: "visio_login", Value: tt.cookie})
 			}
 			status, body, _ := attacker.do(req)
-			if status != http.StatusBadRequest || errorCode(body) != tt.wantCode {
-				t.Fatalf("got %d %s, want 400 %s", status, body, tt.wantCode)
+			if status != http.StatusBadRequest || pageCode(body) != tt.wantCode {
+				t.Fatalf("got %d %s, want 400 and a page saying %s", status, body, tt.wantCode)
 			}
 			if attacker.cookie("visio_session") != nil {
 				t.Fatal("a session cookie was set")
@@ -224,9 +224,9 @@ func TestProviderUnreachable(t *testing.T) {
 	mux := http.NewServeMux()
 	svc.Register(mux)
 	rec := newRecorder()
-	mux.ServeHTTP(rec, mustRequest(t, http.MethodGet, "/auth/login", nil))
-	if rec.Code != http.StatusBadGateway || errorCode(rec.Body.String()) != "provider_unavailable" {
-		t.Fatalf("got %d %s, want 502 provider_unavailable", rec.Code, rec.Body)
+	mux.ServeHTTP(rec, mustRequest(t, http.MethodGet, e.base+"/auth/login", nil))
+	if rec.Code != http.StatusBadGateway || pageCode(rec.Body.String()) != "provider_unavailable" {
+		t.Fatalf("got %d %s, want 502 and a page saying provider_unavailable", rec.Code, rec.Body)
 	}
 }
 

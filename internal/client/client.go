@@ -18,6 +18,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+	"golang.org/x/net/proxy"
 
 	"visio/internal/signal"
 )
@@ -52,6 +53,18 @@ type Options struct {
 	// OnReconnect, if set, is called after each reconnection: resumed says whether the place
 	// was kept (false: a new participant).
 	OnReconnect func(resumed bool)
+	// ICE, if set, makes the peer connections with the ICE servers of the welcome (the TURN
+	// servers and credentials the server hands out with the join) that ICE.Keep keeps, and
+	// with ICE.Relay, relayed candidates only (as a browser with iceTransportPolicy "relay").
+	ICE *ICEPolicy
+}
+
+// ICEPolicy chooses how a client uses the ICE servers of its welcome.
+type ICEPolicy struct {
+	// Keep reports whether to use the ICE server URL url; nil keeps every one.
+	Keep func(url string) bool
+	// Relay restricts the connections to relayed candidates.
+	Relay bool
 }
 
 // Client is one participant.
@@ -98,6 +111,13 @@ type APIOptions struct {
 	// Counters, if set, counts the RTCP feedback (NACK, PLI, FIR) every connection made with
 	// the API sends and receives.
 	Counters *RTCPCounters
+	// TCPOnly gathers TCP candidates only (active ICE over TCP, RFC 6544), as a browser whose
+	// network blocks UDP ends up using.
+	TCPOnly bool
+	// TURNDialer, if set, opens the connections to TURN servers over TCP and TLS (turn:
+	// ...?transport=tcp and turns: URLs); for turns: it must return the connection after its
+	// TLS handshake. Tests use it to trust their own certificate authority.
+	TURNDialer proxy.Dialer
 }
 
 // NewAPIWith returns a pion API for headless participants.
@@ -136,6 +156,12 @@ func NewAPIWith(o APIOptions) (*webrtc.API, error) {
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	}
+	if o.TCPOnly {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	}
+	if o.TURNDialer != nil {
+		se.SetICEProxyDialer(o.TURNDialer)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 
@@ -156,9 +182,11 @@ func CreateRoom(ctx context.Context, base string) (string, error) {
 func Join(ctx context.Context, api *webrtc.API, base, code, name string, opts Options) (*Client, error) {
 	c := &Client{base: base, code: code, name: name, opts: opts, api: api, answerCh: make(chan string, 1)}
 	c.rc.init()
-	if err := c.newPeers(); err != nil {
-		return nil, err
-	}
+	if opts.ICE == nil {
+		if err := c.makeConnections(webrtc.Configuration{}); err != nil {
+			return nil, err
+		}
+	} // else: made on the welcome, with its ICE servers (readLoop)
 	token := opts.Token
 	if token == "" {
 		t, err := RequestToken(ctx, opts.HTTP, base, code, name)
@@ -174,6 +202,49 @@ func Join(ctx context.Context, api *webrtc.API, base, code, name string, opts Op
 		return nil, err
 	}
 	return c, nil
+}
+
+// makeConnections makes the publisher and subscriber connections.
+func (c *Client) makeConnections(cfg webrtc.Configuration) error {
+	pub, err := c.api.NewPeerConnection(cfg)
+	if err != nil {
+		return err
+	}
+	sub, err := c.api.NewPeerConnection(cfg)
+	if err != nil {
+		_ = pub.Close()
+		return err
+	}
+	sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		if c.opts.OnTrack != nil {
+			c.opts.OnTrack(t.StreamID(), t, r)
+		}
+	})
+	c.mu.Lock()
+	c.pub, c.sub = pub, sub
+	c.mu.Unlock()
+	return nil
+}
+
+// iceConfiguration is the configuration of peer connections made with the ICE servers of
+// welcome w, as policy p chooses.
+func iceConfiguration(w *signal.Welcome, p *ICEPolicy) webrtc.Configuration {
+	var cfg webrtc.Configuration
+	for _, s := range w.ICEServers {
+		var urls []string
+		for _, u := range s.URLs {
+			if p.Keep == nil || p.Keep(u) {
+				urls = append(urls, u)
+			}
+		}
+		if len(urls) > 0 {
+			cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: urls, Username: s.Username, Credential: s.Credential})
+		}
+	}
+	if p.Relay {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	return cfg
 }
 
 // ID returns the participant id the server gave.
@@ -269,6 +340,19 @@ func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh c
 		}
 		switch m := msg.(type) {
 		case *signal.Welcome:
+			// The connections are made before the server's offer, which follows the welcome.
+			c.mu.Lock()
+			need := c.pub == nil && c.opts.ICE != nil
+			c.mu.Unlock()
+			if need {
+				if err := c.makeConnections(iceConfiguration(m, c.opts.ICE)); err != nil {
+					select {
+					case errCh <- fmt.Errorf("peer connections: %w", err):
+					default:
+					}
+					return
+				}
+			}
 			select {
 			case welcomeCh <- m:
 			default:
@@ -441,8 +525,10 @@ func (c *Client) Close() {
 	c.mu.Unlock()
 	c.rc.stop()
 	c.DropSignalling()
-	_ = pub.Close()
-	_ = sub.Close()
+	if pub != nil {
+		_ = pub.Close()
+		_ = sub.Close()
+	}
 }
 
 // decodeServer decodes a server message into its signal type.

@@ -45,28 +45,6 @@ func (r *reconnector) stop() {
 // backoff is the wait before each reconnection attempt, as the browser's.
 var backoff = []time.Duration{100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second}
 
-// newPeers makes the publisher and subscriber connections.
-func (c *Client) newPeers() error {
-	pub, err := c.api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return err
-	}
-	sub, err := c.api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		_ = pub.Close()
-		return err
-	}
-	sub.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-		if c.opts.OnTrack != nil {
-			c.opts.OnTrack(t.StreamID(), t, r)
-		}
-	})
-	c.mu.Lock()
-	c.pub, c.sub = pub, sub
-	c.mu.Unlock()
-	return nil
-}
-
 // lost is called when the reader of conn ends. If conn was still the client's connection (not
 // closed on purpose) and Options.Reconnect is set, the client reconnects in the background,
 // unless it is already doing so.
@@ -122,7 +100,7 @@ func (c *Client) reconnect(ctx context.Context) {
 // Rejoin enters the meeting again as a new participant, as a browser does when its place is
 // gone: a fresh join token, new peer connections publishing the same tracks, a new offer.
 // Simulcast tracks are not published again.
-func (c *Client) Rejoin(ctx context.Context) error {
+func (c *Client) Rejoin(ctx context.Context) (err error) {
 	c.DropSignalling()
 	c.mu.Lock()
 	if c.closed {
@@ -132,26 +110,40 @@ func (c *Client) Rejoin(ctx context.Context) error {
 	pub, sub := c.pub, c.sub
 	local := c.local
 	c.declared, c.local = nil, nil
+	c.pub, c.sub = nil, nil
 	c.mu.Unlock()
-	_ = pub.Close()
-	_ = sub.Close()
-	if err := c.newPeers(); err != nil {
-		return err
+	readded := false
+	defer func() {
+		if err != nil && !readded { // keep the tracks for the next attempt
+			c.mu.Lock()
+			c.local = local
+			c.mu.Unlock()
+		}
+	}()
+	if pub != nil {
+		_ = pub.Close()
+		_ = sub.Close()
 	}
-	for _, t := range local {
-		if _, err := c.AddTrack(t.track, t.source); err != nil {
+	if c.opts.ICE == nil {
+		if err := c.makeConnections(webrtc.Configuration{}); err != nil {
 			return err
 		}
-	}
-	tok, err := RequestToken(ctx, c.opts.HTTP, c.base, c.code, c.name)
-	if err != nil {
-		return err
+	} // else: made on the welcome, with its ICE servers
+	tok, terr := RequestToken(ctx, c.opts.HTTP, c.base, c.code, c.name)
+	if terr != nil {
+		return terr
 	}
 	c.mu.Lock()
 	c.joinToken = tok.Token
 	c.mu.Unlock()
 	if err := c.connect(ctx, ""); err != nil {
 		return err
+	}
+	readded = true
+	for _, t := range local {
+		if _, err := c.AddTrack(t.track, t.source); err != nil {
+			return err
+		}
 	}
 	if len(local) == 0 {
 		return nil

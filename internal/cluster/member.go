@@ -150,6 +150,13 @@ func (m *Member) Run(ctx context.Context) error {
 	return nil
 }
 
+// Draining reports whether this node is draining.
+func (m *Member) Draining() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.draining
+}
+
 // SetDraining marks the node as draining (it takes no new room, and its rooms are placed
 // elsewhere at their participants' next join) and announces it at once.
 func (m *Member) SetDraining(ctx context.Context, on bool) error {

@@ -30,6 +30,8 @@ type Config struct {
 	Recording Recording `toml:"recording"`
 	// Cluster configures several nodes serving as one (cluster.go).
 	Cluster Cluster `toml:"cluster"`
+	// TURN configures the relay for networks that let no direct media through (turn.go).
+	TURN TURN `toml:"turn"`
 }
 
 // HTTP configures the web server.
@@ -57,6 +59,12 @@ type HTTP struct {
 	// (/debug/pprof/). They reveal internals and cost CPU while in use: keep it on localhost or
 	// an administration network. Default: off.
 	DebugAddr string `toml:"debug_addr"`
+	// MetricsAddr, if set, is a separate listener serving the Prometheus metrics (/metrics),
+	// which are then no longer served on addr. Default: off, and /metrics is served on addr,
+	// where anyone who reaches the service can read the counts of meetings and participants
+	// (never names, codes or addresses); set it (for example "127.0.0.1:9090") to keep them on
+	// an administration network.
+	MetricsAddr string `toml:"metrics_addr"`
 }
 
 // Media configures WebRTC.
@@ -64,6 +72,11 @@ type Media struct {
 	// UDPPort is the single UDP port that carries all media (ICE UDP mux): open it in the
 	// firewall. Default 7882. 0 picks a free port (tests).
 	UDPPort int `toml:"udp_port"`
+	// TCPPort is the one TCP port for media when UDP does not get through (ICE over TCP: the
+	// server offers passive TCP candidates, every connection multiplexed on this port as on the
+	// UDP port): open it in the firewall too. Default 7881. 0 picks a free port (tests); -1
+	// turns ICE over TCP off.
+	TCPPort int `toml:"tcp_port"`
 	// PublicIPs are the addresses clients should send media to, when the server is behind 1:1
 	// NAT (a cloud VM's public IP, for example). Default: the host's own addresses.
 	PublicIPs []string `toml:"public_ips"`
@@ -134,6 +147,14 @@ type Room struct {
 	// LobbyTimeout is how long someone waits in the lobby for a moderator before being told
 	// nobody let them in. Default 10m.
 	LobbyTimeout Duration `toml:"lobby_timeout"`
+	// MaxPerUser is the most rooms one user may own; creating one more is refused with
+	// room_quota_exceeded. Rooms unused for code_lifetime are deleted, which frees the quota.
+	// Applications creating rooms count against the owner they name. Default 100; 0: no limit.
+	MaxPerUser int `toml:"max_per_user"`
+	// CreationsPerMinute is how many rooms one owner may create per minute (sustained, and at
+	// once); beyond it creation is refused with rate_limited and Retry-After. Default 30; 0: no
+	// limit.
+	CreationsPerMinute float64 `toml:"creations_per_minute"`
 }
 
 // Log configures logging.
@@ -148,10 +169,10 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP:  HTTP{Addr: ":8080", ShutdownTimeout: Duration(5 * time.Second)},
-		Media: Media{UDPPort: 7882, IncludeLoopback: true, Procs: "auto"},
+		Media: Media{UDPPort: 7882, TCPPort: 7881, IncludeLoopback: true, Procs: "auto"},
 		Signal: Signal{MaxMessageBytes: 64 << 10, MaxMessagesPerSecond: 50, ReconnectGrace: Duration(20 * time.Second), PingInterval: Duration(10 * time.Second),
 			JoinTimeout: Duration(10 * time.Second), MaxSocketsPerAddress: 256, MaxSockets: 10000},
-		Room:  Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute)},
+		Room:  Room{MaxParticipants: 100, CodeLifetime: Duration(30 * 24 * time.Hour), LobbyTimeout: Duration(10 * time.Minute), MaxPerUser: 100, CreationsPerMinute: 30},
 		Log:   Log{Level: "info", Format: "text"},
 		Store: defaultStore(),
 		Auth:  defaultAuth(),
@@ -159,6 +180,7 @@ func Default() Config {
 		Transcription: defaultTranscription(),
 		Recording:     defaultRecording(),
 		Cluster:       defaultCluster(),
+		TURN:          defaultTURN(),
 	}
 }
 
@@ -174,6 +196,11 @@ func (c *Config) Validate() error {
 			add("http.debug_addr %q: want host:port, such as \"127.0.0.1:6060\"", c.HTTP.DebugAddr)
 		}
 	}
+	if c.HTTP.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.MetricsAddr); err != nil {
+			add("http.metrics_addr %q: want host:port, such as \"127.0.0.1:9090\"", c.HTTP.MetricsAddr)
+		}
+	}
 	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
 		add("http.tls_cert and http.tls_key: set both or neither")
 	}
@@ -185,6 +212,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Media.UDPPort < 0 || c.Media.UDPPort > 65535 {
 		add("media.udp_port %d: want 0 to 65535", c.Media.UDPPort)
+	}
+	if c.Media.TCPPort < -1 || c.Media.TCPPort > 65535 {
+		add("media.tcp_port %d: want 0 to 65535, or -1 for no ICE over TCP", c.Media.TCPPort)
+	}
+	if c.Media.TCPPort > 0 && c.Media.TCPPort == c.TURN.Port && c.TURN.Mode == TURNEmbedded {
+		add("media.tcp_port and turn.port are both %d: give them different ports", c.Media.TCPPort)
 	}
 	for _, ip := range c.Media.PublicIPs {
 		if net.ParseIP(ip) == nil {
@@ -229,6 +262,12 @@ func (c *Config) Validate() error {
 	if c.Room.LobbyTimeout.D() < time.Second {
 		add("room.lobby_timeout %s: want at least 1s", c.Room.LobbyTimeout)
 	}
+	if c.Room.MaxPerUser < 0 {
+		add("room.max_per_user %d: want 0 (no limit) or more", c.Room.MaxPerUser)
+	}
+	if c.Room.CreationsPerMinute < 0 {
+		add("room.creations_per_minute %g: want 0 (no limit) or more", c.Room.CreationsPerMinute)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -244,6 +283,7 @@ func (c *Config) Validate() error {
 	c.Transcription.validate(add)
 	c.Recording.validate(add)
 	c.Cluster.validate(c.Store, add)
+	c.TURN.validate(c.HTTP, add)
 	return errors.Join(errs...)
 }
 

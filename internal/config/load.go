@@ -19,7 +19,17 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	var f flagValues
 	fs.StringVar(&f.httpAddr, "http-addr", "", "address the web server listens on (default \":8080\")")
 	fs.StringVar(&f.publicURL, "public-url", "", "public base URL of the service, used in meeting links")
-	fs.IntVar(&f.udpPort, "udp-port", -1, "the UDP port for all media (default 7882; 0: any free port)")
+	f.udpPort = -1
+	fs.Func("udp-port", "the UDP port for all media (default 7882; 0: any free port)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("want a port number")
+		}
+		f.udpPort = n
+		return nil
+	})
+	fs.IntVar(&f.tcpPort, "tcp-port", 0, "the TCP port for media when UDP is blocked (default 7881; 0: any free port; -1: off)")
+	fs.IntVar(&f.turnPort, "turn-port", 0, "the UDP and TCP port of the embedded TURN relay (default 3478; 0: any free port)")
 	fs.StringVar(&f.publicIPs, "public-ip", "", "comma-separated addresses to advertise for media (1:1 NAT)")
 	fs.BoolVar(&f.loopbackOnly, "ice-loopback-only", false, "keep media on the loopback interface (tests)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
@@ -54,7 +64,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 type flagValues struct {
 	httpAddr, publicURL, publicIPs, logLevel, debugAddr string
-	udpPort                                             int
+	udpPort, tcpPort, turnPort                          int
 	loopbackOnly                                        bool
 }
 
@@ -69,6 +79,12 @@ func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
 	}
 	if set["udp-port"] {
 		cfg.Media.UDPPort = f.udpPort
+	}
+	if set["tcp-port"] {
+		cfg.Media.TCPPort = f.tcpPort
+	}
+	if set["turn-port"] {
+		cfg.TURN.Port = f.turnPort
 	}
 	if set["public-ip"] {
 		cfg.Media.PublicIPs = splitList(f.publicIPs)
@@ -89,12 +105,14 @@ func (f *flagValues) apply(cfg *Config, fs *flag.FlagSet) {
 func applyEnv(cfg *Config, getenv func(string) string) error {
 	str := map[string]*string{
 		"VISIO_HTTP_ADDR": &cfg.HTTP.Addr, "VISIO_HTTP_PUBLIC_URL": &cfg.HTTP.PublicURL,
-		"VISIO_HTTP_DEBUG_ADDR": &cfg.HTTP.DebugAddr, "VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
+		"VISIO_HTTP_DEBUG_ADDR": &cfg.HTTP.DebugAddr, "VISIO_HTTP_METRICS_ADDR": &cfg.HTTP.MetricsAddr, "VISIO_HTTP_TLS_CERT": &cfg.HTTP.TLSCert, "VISIO_HTTP_TLS_KEY": &cfg.HTTP.TLSKey,
 		"VISIO_MEDIA_PROCS": &cfg.Media.Procs, "VISIO_LOG_LEVEL": &cfg.Log.Level, "VISIO_LOG_FORMAT": &cfg.Log.Format,
 		"VISIO_STORE_DRIVER": &cfg.Store.Driver, "VISIO_STORE_DATA_DIR": &cfg.Store.DataDir,
 		"VISIO_STORE_SQLITE_PATH": &cfg.Store.SQLitePath, "VISIO_STORE_POSTGRES_URL": &cfg.Store.PostgresURL,
 		"VISIO_AUTH_ISSUER": &cfg.Auth.Issuer, "VISIO_AUTH_CLIENT_ID": &cfg.Auth.ClientID,
 		"VISIO_AUTH_CLIENT_SECRET": &cfg.Auth.ClientSecret, "VISIO_AUTH_KEY_FILE": &cfg.Auth.KeyFile,
+		"VISIO_TURN_MODE": &cfg.TURN.Mode, "VISIO_TURN_HOST": &cfg.TURN.Host, "VISIO_TURN_SECRET": &cfg.TURN.Secret,
+		"VISIO_TURN_TLS_ADDR": &cfg.TURN.TLSAddr,
 	}
 	for k, p := range str {
 		if v := getenv(k); v != "" {
@@ -104,8 +122,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	applyClusterEnv(&cfg.Cluster, getenv)
 	ints := map[string]*int{
 		"VISIO_MEDIA_UDP_PORT": &cfg.Media.UDPPort, "VISIO_SIGNAL_MAX_MESSAGE_BYTES": &cfg.Signal.MaxMessageBytes,
-		"VISIO_ROOM_MAX_PARTICIPANTS":          &cfg.Room.MaxParticipants,
+		"VISIO_ROOM_MAX_PARTICIPANTS": &cfg.Room.MaxParticipants, "VISIO_ROOM_MAX_PER_USER": &cfg.Room.MaxPerUser,
 		"VISIO_SIGNAL_MAX_SOCKETS_PER_ADDRESS": &cfg.Signal.MaxSocketsPerAddress, "VISIO_SIGNAL_MAX_SOCKETS": &cfg.Signal.MaxSockets,
+		"VISIO_MEDIA_TCP_PORT": &cfg.Media.TCPPort, "VISIO_TURN_PORT": &cfg.TURN.Port,
 	}
 	for k, p := range ints {
 		if v := getenv(k); v != "" {
@@ -142,6 +161,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			}
 			*p = b
 		}
+	}
+	if v := getenv("VISIO_ROOM_CREATIONS_PER_MINUTE"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("VISIO_ROOM_CREATIONS_PER_MINUTE=%q: want a number", v)
+		}
+		cfg.Room.CreationsPerMinute = n
 	}
 	if v := getenv("VISIO_MEDIA_PUBLIC_IPS"); v != "" {
 		cfg.Media.PublicIPs = splitList(v)

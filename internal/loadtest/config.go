@@ -59,6 +59,11 @@ type Config struct {
 	// this executable with the argument "loadtest".
 	RelayCommand []string
 
+	// Transports, if set, runs the measurement once per subscriber transport (udp, tcp,
+	// turn-udp, turn-tcp: transports.go), each on a new server, and compares their CPU per
+	// forwarded packet with the first's. Empty: subscribers use UDP, once.
+	Transports []string
+
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -98,6 +103,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: floor duration must be positive", ErrBadConfig)
 	case c.CPUProfile != "" && !c.InProcess:
 		return fmt.Errorf("%w: --cpuprofile needs --in-process (profile a spawned server with perf, see docs/BENCHMARKS.md)", ErrBadConfig)
+	case len(c.Transports) > 1 && c.Server != "":
+		return fmt.Errorf("%w: comparing transports needs a server of its own per transport: use --spawn or --in-process", ErrBadConfig)
 	case (c.ViewWidth == 0) != (c.ViewHeight == 0):
 		return fmt.Errorf("%w: the view size wants a width and a height", ErrBadConfig)
 	}

@@ -51,6 +51,7 @@ server's CPU per forwarded packet as a ratio to it.
 	fs.StringVar(&cfg.MediaDir, "media-dir", cfg.MediaDir, "where the media made with ffmpeg is cached")
 	fs.BoolVar(&cfg.Floor, "floor", false, "first measure the bare-relay floor with the same packets and fan-out")
 	fs.DurationVar(&cfg.FloorDuration, "floor-duration", cfg.FloorDuration, "measurement time of the floor")
+	trans := fs.String("transports", "", "compare subscriber transports, each on a server of its own: a list of udp, tcp, turn-udp, turn-tcp (the first is the reference), e.g. udp,tcp,turn-udp")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
@@ -59,6 +60,9 @@ server's CPU per forwarded packet as a ratio to it.
 		return cfg, false, fmt.Errorf("%w: unexpected argument %q", ErrBadConfig, fs.Arg(0))
 	}
 	var err error
+	if cfg.Transports, err = parseTransports(*trans); err != nil {
+		return cfg, false, err
+	}
 	if cfg.Media.Width, cfg.Media.Height, err = parseSize(*size); err != nil {
 		return cfg, false, err
 	}

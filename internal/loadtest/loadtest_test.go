@@ -5,12 +5,13 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"visio/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -24,13 +25,11 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// testMedia makes tiny media (320x180, 2 s) in a temporary directory, or skips the test when
-// ffmpeg is missing.
+// testMedia makes tiny media (320x180, 2 s) in a temporary directory; without ffmpeg the test
+// fails in CI and is skipped elsewhere (testenv).
 func testMedia(t *testing.T) (dir string, spec MediaSpec) {
 	t.Helper()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip(ErrNoFFmpeg)
-	}
+	testenv.Program(t, "ffmpeg", "ffmpeg")
 	return t.TempDir(), MediaSpec{Width: 320, Height: 180, FPS: 30, Duration: 2 * time.Second}
 }
 
@@ -98,6 +97,36 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunTransports compares subscriber transports in one run: subscribers over TCP and
+// through the relay receive the media, and each transport's CPU per packet is quoted against
+// the first's.
+func TestRunTransports(t *testing.T) {
+	dir, spec := testMedia(t)
+	cfg := Defaults()
+	cfg.InProcess = true
+	cfg.Publishers, cfg.Subscribers = 1, 2
+	cfg.Transports = []string{TransportUDP, TransportTCP, TransportTURNUDP}
+	cfg.Duration, cfg.Warmup = time.Second, 200*time.Millisecond
+	cfg.Media, cfg.MediaDir = spec, dir
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	rep.WriteText(&out)
+	t.Log("\n" + out.String())
+	if len(rep.Transports) != 3 || rep.Transports[0].Ratio != 1 {
+		t.Fatalf("transports %+v", rep.Transports)
+	}
+	for _, tr := range rep.Transports {
+		if tr.ForwardedPerSec == 0 || tr.CPUPerPacket <= 0 || tr.Ratio <= 0 {
+			t.Errorf("%s: %+v", tr.Transport, tr)
+		}
+	}
+}
+
 func TestParseFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -116,6 +145,10 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--server", "x", "--cpuprofile", "p"}, false, nil},
 		{[]string{"--server", "x", "--publishers", "0"}, false, nil},
 		{[]string{"--server", "x", "extra"}, false, nil},
+		{[]string{"--spawn", "bin/visio", "--transports", "udp,turn-tcp"}, true,
+			func(c Config) bool { return len(c.Transports) == 2 && c.Transports[1] == TransportTURNTCP }},
+		{[]string{"--spawn", "bin/visio", "--transports", "udp,quic"}, false, nil},
+		{[]string{"--server", "x", "--transports", "udp,tcp"}, false, nil},
 	} {
 		cfg, _, err := ParseFlags(tc.args, io.Discard)
 		if tc.ok != (err == nil) {

@@ -71,11 +71,17 @@ func (p *participant) join(ctx context.Context, base, code string) error {
 		OnEvent:     p.onEvent,
 		PublishOnly: p.pub != nil && cfg.PublishOnly,
 	}
+	api := p.r.api
 	if p.pub != nil {
 		opts.OnRTCP = p.onRTCP
+	} else {
+		p.r.subscriberOptions(p.r.transport, &opts)
+		if p.r.transport == TransportTCP {
+			api = p.r.tcpAPI
+		}
 	}
 	p.joinStart = time.Now()
-	c, err := client.Join(ctx, p.r.api, base, code, p.name, opts)
+	c, err := client.Join(ctx, api, base, code, p.name, opts)
 	if err != nil {
 		return fmt.Errorf("%s: join: %w", p.name, err)
 	}

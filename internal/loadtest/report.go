@@ -50,6 +50,8 @@ type Report struct {
 	Floor    *FloorResult
 	Ratio    float64 // CPUPerPacket / Floor.CPUPerPacket
 	Warnings []string
+	// Transports compares subscriber transports (Config.Transports), the first the reference.
+	Transports []TransportResult `json:",omitempty"`
 }
 
 // FloorResult is the bare relay's measurement.
@@ -195,6 +197,7 @@ func (rep *Report) WriteText(w io.Writer) {
 	for _, wn := range rep.Warnings {
 		fmt.Fprintf(w, "warning:     %s\n", wn)
 	}
+	rep.writeTransports(w)
 }
 
 func us(d time.Duration) float64 { return float64(d) / 1e3 }

@@ -37,11 +37,14 @@ type runner struct {
 	reg      *registry
 	counters *client.RTCPCounters
 	api      *webrtc.API
+	tcpAPI   *webrtc.API // subscribers over TCP (transports.go)
 	loopback bool
-	sendCtx  context.Context
-	phase    atomic.Int32
-	log      io.Writer
-	selfCPU0 float64 // this process's CPU seconds at the start of the window
+	// transport is how subscribers reach the server (transports.go).
+	transport string
+	sendCtx   context.Context
+	phase     atomic.Int32
+	log       io.Writer
+	selfCPU0  float64 // this process's CPU seconds at the start of the window
 }
 
 // now is the time used for delays: monotonic nanoseconds since the start of the run.
@@ -75,19 +78,37 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
-	base, pid, stop, err := r.startServer(ctx)
-	if err != nil {
-		return nil, err
+	if len(cfg.Transports) > 0 {
+		if err := r.runTransports(ctx, rep); err != nil {
+			return nil, err
+		}
+		return rep, nil
 	}
-	defer stop()
-	r.loopback = isLoopbackURL(base)
-	if r.api, err = client.NewAPIWith(client.APIOptions{Loopback: r.loopback, Counters: r.counters}); err != nil {
-		return nil, err
-	}
-	if err := r.runSFU(ctx, base, pid, rep); err != nil {
+	if err := r.runOnce(ctx, rep); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// runOnce starts the server and measures the SFU into rep.
+func (r *runner) runOnce(ctx context.Context, rep *Report) error {
+	base, pid, stop, err := r.startServer(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	r.loopback = isLoopbackURL(base)
+	r.counters = &client.RTCPCounters{}
+	r.tcpAPI = nil
+	if r.api, err = client.NewAPIWith(client.APIOptions{Loopback: r.loopback, Counters: r.counters}); err != nil {
+		return err
+	}
+	if r.transport == TransportTCP {
+		if r.tcpAPI, err = client.NewAPIWith(client.APIOptions{Loopback: r.loopback, Counters: r.counters, TCPOnly: true}); err != nil {
+			return err
+		}
+	}
+	return r.runSFU(ctx, base, pid, rep)
 }
 
 // startServer starts the server the configuration asks for, and returns its URL, its process
@@ -114,6 +135,8 @@ func (r *runner) startInProcess() (base string, pid int, stop func(), err error)
 	c := config.Default()
 	c.HTTP.Addr = "127.0.0.1:0"
 	c.Media.UDPPort = 0
+	c.Media.TCPPort = 0
+	c.TURN.Port = 0
 	c.Media.LoopbackOnly = true
 	c.Log.Level = "warn"
 	c.Signal.MaxSocketsPerAddress = c.Signal.MaxSockets // every participant comes from one address

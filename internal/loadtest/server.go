@@ -174,7 +174,7 @@ func spawnServer(ctx context.Context, bin string, logw io.Writer) (*childServer,
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0", "--udp-port", "0",
-		"--ice-loopback-only", "--log-level", "warn")
+		"--tcp-port", "0", "--turn-port", "0", "--ice-loopback-only", "--log-level", "warn")
 	// Every participant of a load test comes from one address.
 	cmd.Env = append(os.Environ(), "VISIO_STORE_DATA_DIR="+dataDir, "VISIO_SIGNAL_MAX_SOCKETS_PER_ADDRESS=10000")
 	cmd.Stderr = logw

@@ -13,7 +13,10 @@ import (
 
 // TranscriptStore keeps meeting transcripts (archive.Store).
 type TranscriptStore interface {
+	// Save writes the whole transcript.
 	Save(rec *archive.Record) error
+	// Append adds segments to a saved transcript with one small write: they survive a crash.
+	Append(id string, segs ...archive.Segment) error
 }
 
 // Transcription configures live transcription in the meetings.
@@ -52,8 +55,8 @@ type roomTranscription struct {
 	savedAt   time.Time         // last write of the live transcript
 }
 
-// liveSaveEvery is how often a running transcript is written, so that a crash loses at most
-// this much of it.
+// liveSaveEvery is how often a running transcript is written whole; in between, each segment
+// is appended to its journal as it is recognized, so that a crash loses none.
 const liveSaveEvery = 15 * time.Second
 
 // transcriptionStateLocked is the state as p sees it. m.mu must be held.
@@ -218,9 +221,13 @@ func (m *Meeting) onSegment(seg transcribe.Segment) {
 	text := strings.Join(strings.Fields(seg.Text), " ")
 	seg.Text = text
 	tx.record.Add(seg, name)
-	if now := m.ms.clock.Now(); m.ms.p.Transcription != nil && now.Sub(tx.savedAt) >= liveSaveEvery {
-		tx.savedAt = now
-		m.saveLocked(m.ms.p.Transcription, tx.record)
+	if t := m.ms.p.Transcription; t != nil && t.Store != nil {
+		if now := m.ms.clock.Now(); now.Sub(tx.savedAt) >= liveSaveEvery {
+			tx.savedAt = now
+			m.saveLocked(t, tx.record)
+		} else if err := t.Store.Append(tx.record.ID, tx.record.Segments[len(tx.record.Segments)-1]); err != nil {
+			t.Logger.Error("saving a transcript segment", "room", m.code, "transcript", tx.record.ID, "err", err)
+		}
 	}
 	ev := Caption{ParticipantID: seg.Speaker, Name: name, Start: seg.Start, End: seg.End, Text: text}
 	for id := range tx.captions {

@@ -20,8 +20,16 @@ func (recognizer) Recognize(context.Context, transcribe.Request) (transcribe.Res
 func (recognizer) Name() string { return "test" }
 
 type store struct {
-	mu    sync.Mutex
-	saved []archive.Record
+	mu       sync.Mutex
+	saved    []archive.Record
+	appended []archive.Segment
+}
+
+func (s *store) Append(_ string, segs ...archive.Segment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appended = append(s.appended, segs...)
+	return nil
 }
 
 func (s *store) Save(rec *archive.Record) error {

@@ -41,9 +41,12 @@ type DownTrack struct {
 	onBind func()
 	twcc   *twccSender   // the subscriber connection's transport-wide sequence and estimator
 	out    *directSender // the subscriber connection's send path; nil: pion's
+	// listener is the subscribing participant; set before the down track is added to its track.
+	listener string
 
 	mu          sync.Mutex // guards the following fields
 	blocked     bool       // the subscriber may not receive (moderation, lobby)
+	silenced    bool       // audio: not among the loudest this subscriber hears (speakers.go)
 	bound       bool
 	ssrc        uint32
 	payloadType uint8
@@ -223,6 +226,13 @@ func (d *DownTrack) setTarget(idx int) {
 	}
 }
 
+// setSilenced says whether this subscriber hears the track (audio selection, speakers.go).
+func (d *DownTrack) setSilenced(silenced bool) {
+	d.mu.Lock()
+	d.silenced = silenced
+	d.mu.Unlock()
+}
+
 // drop records that a packet of layer idx was not forwarded, so that the next forwarded packet
 // continues the subscriber's sequence numbers without a gap.
 func (d *DownTrack) drop(idx int) {
@@ -238,7 +248,7 @@ func (d *DownTrack) drop(idx int) {
 func (d *DownTrack) writeRTP(p *rtp.Packet, idx int, vp8 *vp8Descriptor, now int64) (forwarded bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.bound || d.writer == nil || d.blocked {
+	if !d.bound || d.writer == nil || d.blocked || d.silenced {
 		if idx == d.current {
 			d.dropping = true
 		}

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,14 @@ import (
 type Config struct {
 	// UDPPort is the one UDP port all media uses (ICE UDP mux). 0 picks a free port per address.
 	UDPPort int
+	// TCPAddr, if set, is the address of the one TCP port for media when UDP does not get
+	// through (ICE over TCP, passive candidates, multiplexed like the UDP port), such as
+	// ":7881". Port 0 picks a free port. Empty: no ICE over TCP.
+	TCPAddr string
+	// RelayTransport, if set, names the relay a remote address belongs to ("turn/udp",
+	// "turn/tcp", "turn/tls") or returns "" if it is no relay of this node's: for the count of
+	// connections by transport.
+	RelayTransport func(netip.AddrPort) string
 	// PublicIPs are the addresses advertised to clients instead of the host's own, for a server
 	// behind 1:1 NAT (a cloud VM with a public IP, for example).
 	PublicIPs []string
@@ -39,6 +48,9 @@ type Engine struct {
 	subME   *webrtc.MediaEngine // subscriber connections (copied by each)
 	se      webrtc.SettingEngine
 	mux     *ice.MultiUDPMuxDefault
+	tcpMux  *ice.TCPMuxDefault // nil: no ICE over TCP
+	probes  probes             // connection tests (probe.go)
+	relayOf func(netip.AddrPort) string
 	sockets *socketSet // the mux's sockets, for the direct send path (sendpath.go)
 	rtcp    *rtcpLoop
 	metrics *Metrics
@@ -89,7 +101,17 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 
 	se := webrtc.SettingEngine{LoggerFactory: lf}
 	se.SetICEUDPMux(mux)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	tcpMux, err := openTCPMux(cfg, lf)
+	if err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
+	if tcpMux != nil {
+		se.SetICETCPMux(tcpMux)
+		networks = append(networks, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(networks)
 	se.SetIncludeLoopbackCandidate(cfg.IncludeLoopback || cfg.LoopbackOnly)
 	if len(cfg.PublicIPs) > 0 {
 		se.SetNAT1To1IPs(cfg.PublicIPs, webrtc.ICECandidateTypeHost)
@@ -101,7 +123,10 @@ func NewEngine(cfg Config, metrics *Metrics, log *slog.Logger) (*Engine, error) 
 		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	}
 
-	return &Engine{pubME: pubME, subME: subME, se: se, mux: mux, sockets: sockets, rtcp: newRTCPLoop(), metrics: metrics, log: log}, nil
+	return &Engine{
+		pubME: pubME, subME: subME, se: se, mux: mux, tcpMux: tcpMux, relayOf: cfg.RelayTransport,
+		sockets: sockets, rtcp: newRTCPLoop(), metrics: metrics, log: log,
+	}, nil
 }
 
 // socketBufferSize is the send and receive buffer asked for each media socket.
@@ -166,10 +191,23 @@ const (
 // Addrs returns the local addresses of the media UDP port.
 func (e *Engine) Addrs() []net.Addr { return e.mux.GetListenAddresses() }
 
-// Close stops the RTCP work and releases the media UDP port. Close rooms first.
+// TCPAddr returns the local address of the media TCP port, or nil if there is no ICE over TCP.
+func (e *Engine) TCPAddr() net.Addr {
+	if e.tcpMux == nil {
+		return nil
+	}
+	return e.tcpMux.LocalAddr()
+}
+
+// Close stops the RTCP work and releases the media ports. Close rooms first.
 func (e *Engine) Close() error {
+	e.probes.close()
 	e.rtcp.close()
-	return e.mux.Close()
+	err := e.mux.Close()
+	if e.tcpMux != nil {
+		err = errors.Join(err, e.tcpMux.Close())
+	}
+	return err
 }
 
 func isLoopbackInterface(name string) bool { return name == "lo" || name == "lo0" }

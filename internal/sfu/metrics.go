@@ -15,6 +15,7 @@ type Metrics struct {
 	PeerConnections  prometheus.Gauge
 	SendDrops        prometheus.Counter
 	SendPaths        *prometheus.CounterVec // by path: direct, pion
+	Connections      *prometheus.CounterVec // by transport (tcp.go)
 }
 
 // NewMetrics creates the collectors and registers them with reg (which may be nil, for tests).
@@ -52,13 +53,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		SendPaths: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "visio_sfu_subscriber_send_paths_total",
-			Help: "Subscriber connections established, by how forwarded media is sent to them: direct (the server's own SRTP and socket) or pion (the fallback: the server was the DTLS client, or the candidate pair is relayed or on an address the server has no one socket for).",
+			Help: "Subscriber connections established, by how forwarded media is sent to them: direct (the server's own SRTP and socket) or pion (the fallback: the server was the DTLS client, or the candidate pair is over TCP, or on an address the server has no one socket for). A browser relayed by a TURN server is a UDP peer here: direct.",
 		}, []string{"path"}),
 	}
 	m.SendPaths.WithLabelValues("direct")
 	m.SendPaths.WithLabelValues("pion")
+	m.Connections = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "visio_sfu_connections_total",
+		Help: "Peer connections established (two per participant), by transport: udp, tcp (ICE over TCP), turn/udp, turn/tcp, turn/tls (this node's relay, by how the browser reaches it), turn/other (another relay).",
+	}, []string{"transport"})
+	for _, t := range []string{"udp", "tcp", "turn/udp", "turn/tcp", "turn/tls"} {
+		m.Connections.WithLabelValues(t)
+	}
 	if reg != nil {
-		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops, m.SendPaths)
+		reg.MustRegister(m.Tracks, m.ForwardedPackets, m.ForwardedBytes, m.ForwardErrors, m.KeyframeRequests, m.NACKs, m.Retransmissions, m.NACKsSent, m.PeerConnections, m.SendDrops, m.SendPaths, m.Connections)
 	}
 	return m
 }

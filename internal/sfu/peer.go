@@ -88,6 +88,7 @@ type Peer struct {
 	muted        map[Source]bool
 	published    map[string]*publishedTrack
 	byReceiver   map[*webrtc.RTPReceiver]*publishedTrack
+	pubCands     candidateBudget // remote candidates on the publisher connection (limits.go)
 	closed       bool
 
 	negMu       sync.Mutex // guards the subscriber negotiation fields below; taken before mu
@@ -97,6 +98,7 @@ type Peer struct {
 	restart     bool // the next offer restarts ICE
 	subClosed   bool
 	pendingCand []webrtc.ICECandidateInit
+	subCands    candidateBudget       // remote candidates on the subscriber connection
 	prefs       map[string]preference // how the client shows each track, by track id
 }
 
@@ -151,6 +153,9 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 	p.pub.OnTrack(p.onTrack)
 	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection", "state", s.String())
+		if s == webrtc.PeerConnectionStateConnected {
+			r.engine.countConnection(p.pub)
+		}
 	})
 	p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.out.pairChanged)
 	p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
@@ -158,6 +163,7 @@ func (r *Room) NewPeer(id string, h PeerHandler) (*Peer, error) {
 		p.twcc.setConnected(s == webrtc.PeerConnectionStateConnected)
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
+			r.engine.countConnection(p.sub)
 			// The pair's change is notified on another goroutine: take the current one now.
 			if pair, err := p.sub.SCTP().Transport().ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
 				p.out.pairChanged(pair)
@@ -209,6 +215,9 @@ func (p *Peer) kickAlloc() { p.kicked.Store(true) }
 // SetSubscription records how the client shows a remote video track: not at all (visible false),
 // or at w x h device pixels. The layer it receives follows.
 func (p *Peer) SetSubscription(trackID string, visible bool, w, h int) {
+	if trackID == "" || len(trackID) > maxTrackIDLen {
+		return // no track has such an id: nothing to keep
+	}
 	p.negMu.Lock()
 	pref := preference{visible: visible, width: w, height: h}
 	if _, ok := p.prefs[trackID]; ok || len(p.prefs) < maxPreferences {
@@ -226,29 +235,47 @@ func (p *Peer) SetSubscription(trackID string, visible bool, w, h int) {
 func (p *Peer) ID() string { return p.id }
 
 // HandleOffer applies a publisher offer and returns the answer, with the server's candidates in
-// it. tracks declares the source of each track the offer sends.
+// it. tracks declares every track the offer sends (the declarations of earlier offers are
+// replaced). A refused offer leaves nothing behind: the declarations are kept only once the
+// offer is applied, and an offer that would take the connection past the limits of limits.go
+// is refused before pion sees it.
 func (p *Peer) HandleOffer(ctx context.Context, sdp string, tracks []DeclaredTrack) (string, error) {
-	if len(tracks) > MaxTracksPerPeer {
-		return "", fmt.Errorf("%w: %d tracks, at most %d", ErrBadTrack, len(tracks), MaxTracksPerPeer)
+	if err := validateDeclared(tracks); err != nil {
+		return "", err
 	}
-	for _, t := range tracks {
-		if !t.Source.Valid() || t.CID == "" {
-			return "", fmt.Errorf("%w: source %q for track %q", ErrBadTrack, t.Source, t.CID)
-		}
+	desc, err := parseRemote(sdp)
+	if err != nil {
+		return "", err
+	}
+	have := make([]string, 0, 8)
+	for _, tr := range p.pub.GetTransceivers() {
+		have = append(have, tr.Mid())
+	}
+	if n := countNewMids(have, desc.mids); n > maxPublisherSections {
+		return "", fmt.Errorf("%w: %d media sections on the publisher connection, at most %d", ErrBadSDP, n, maxPublisherSections)
 	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return "", ErrClosed
 	}
-	for _, t := range tracks {
-		p.declared[t.CID] = t
-	}
+	budget, ok := p.pubCands.admit(desc.ufrag, desc.candidates)
 	p.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("%w: more than %d candidates without an ICE restart", ErrBadCandidate, maxRemoteCandidates)
+	}
 
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
+	declared := make(map[string]DeclaredTrack, len(tracks))
+	for _, t := range tracks {
+		t.Layers = append([]string(nil), t.Layers...)
+		declared[t.CID] = t
+	}
+	p.mu.Lock()
+	p.declared, p.pubCands = declared, budget
+	p.mu.Unlock()
 	for _, tr := range p.pub.GetTransceivers() {
 		if r := tr.Receiver(); r != nil {
 			p.feedback.setExtensions(r.GetParameters().HeaderExtensions)
@@ -287,12 +314,27 @@ func (p *Peer) HandleAnswer(sdp string) error {
 	if !p.negotiating {
 		return fmt.Errorf("%w: no offer is waiting for an answer", ErrBadSDP)
 	}
+	desc, err := parseRemote(sdp)
+	if err != nil {
+		return err
+	}
+	budget, ok := p.subCands.admit(desc.ufrag, desc.candidates)
+	if !ok {
+		return fmt.Errorf("%w: more than %d candidates without an ICE restart", ErrBadCandidate, maxRemoteCandidates)
+	}
 	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
 	p.out.setCryptex(declaresCryptex(sdp))
+	p.subCands = budget
 	p.negotiating = false
 	for _, c := range p.pendingCand {
+		next, ok := p.subCands.admit(p.subCands.ufrag, 1)
+		if !ok {
+			p.log.Debug("queued candidate refused", "err", "too many candidates")
+			continue
+		}
+		p.subCands = next
 		if err := p.sub.AddICECandidate(c); err != nil {
 			p.log.Debug("queued candidate refused", "err", err)
 		}
@@ -305,12 +347,26 @@ func (p *Peer) HandleAnswer(sdp string) error {
 	return nil
 }
 
-// AddCandidate adds a remote ICE candidate to one of the two connections.
+// AddCandidate adds a remote ICE candidate to one of the two connections. At most
+// maxRemoteCandidates are accepted per connection between two ICE restarts.
 func (p *Peer) AddCandidate(target Target, c webrtc.ICECandidateInit) error {
+	if err := checkCandidateText(c.Candidate, c.SDPMid, c.UsernameFragment); err != nil {
+		return err
+	}
 	switch target {
 	case TargetPublisher:
-		if p.pub.RemoteDescription() == nil {
+		rd := p.pub.RemoteDescription()
+		if rd == nil {
 			return fmt.Errorf("%w: no publisher offer yet", ErrBadCandidate)
+		}
+		p.mu.Lock()
+		budget, ok := p.pubCands.admit(p.pubCands.ufrag, 1)
+		if ok {
+			p.pubCands = budget
+		}
+		p.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("%w: more than %d candidates without an ICE restart", ErrBadCandidate, maxRemoteCandidates)
 		}
 		if err := p.pub.AddICECandidate(c); err != nil {
 			return fmt.Errorf("%w: %v", ErrBadCandidate, err)
@@ -326,6 +382,11 @@ func (p *Peer) AddCandidate(target Target, c webrtc.ICECandidateInit) error {
 			p.pendingCand = append(p.pendingCand, c)
 			return nil
 		}
+		budget, ok := p.subCands.admit(p.subCands.ufrag, 1)
+		if !ok {
+			return fmt.Errorf("%w: more than %d candidates without an ICE restart", ErrBadCandidate, maxRemoteCandidates)
+		}
+		p.subCands = budget
 		if err := p.sub.AddICECandidate(c); err != nil {
 			return fmt.Errorf("%w: %v", ErrBadCandidate, err)
 		}
@@ -366,6 +427,9 @@ func (p *Peer) SetPermissions(canPublish map[Source]bool, canSubscribe bool) {
 // SetMuted starts or stops forwarding the peer's tracks of one source. The state is kept for a
 // track of that source published later.
 func (p *Peer) SetMuted(source Source, muted bool) {
+	if !source.Valid() {
+		return // no track has such a source: nothing to keep
+	}
 	p.mu.Lock()
 	p.muted[source] = muted
 	changed := false
@@ -466,6 +530,7 @@ func (p *Peer) subscribe(t *publishedTrack) {
 	}
 	var d *DownTrack
 	d = newDownTrack(t, p.twcc, p.out, func() { t.requestKeyframe(d.targetLayer()) })
+	d.listener = p.id
 	p.mu.Lock()
 	d.blocked = !p.canSubscribe
 	p.mu.Unlock()

@@ -102,30 +102,7 @@ func (r *Room) tick(st *roomState, now time.Time) {
 		}
 	}
 
-	// Who may be heard: everyone while few microphones are open, else the loudest few.
-	if len(mics) <= maxAudible {
-		for _, t := range mics {
-			st.speakers[t.id].audible = true
-			t.audible.Store(true)
-		}
-	} else {
-		sort.SliceStable(mics, func(i, j int) bool {
-			a, b := st.speakers[mics[i].id], st.speakers[mics[j].id]
-			aHeld, bHeld := a.audible && now.Sub(a.lastLoud) < audibleHold, b.audible && now.Sub(b.lastLoud) < audibleHold
-			if aHeld != bHeld {
-				return aHeld
-			}
-			if !a.lastLoud.Equal(b.lastLoud) {
-				return a.lastLoud.After(b.lastLoud)
-			}
-			return a.level > b.level
-		})
-		for i, t := range mics {
-			s := st.speakers[t.id]
-			s.audible = i < maxAudible && !s.lastLoud.IsZero()
-			t.audible.Store(s.audible)
-		}
-	}
+	selectAudible(st, mics, now)
 
 	// Active speakers, loudest first.
 	var list []Speaker
@@ -187,6 +164,68 @@ func (r *Room) announceLayers(st *roomState, t *publishedTrack, owner *Peer) {
 		}
 	}
 	owner.handler.OnLayers(t.id, rids)
+}
+
+// selectAudible decides who hears which microphone: each listener hears the maxAudible
+// microphones ranked first among the others' (their own is never counted), all of them while
+// the others have no more than maxAudible open.
+func selectAudible(st *roomState, mics []*publishedTrack, now time.Time) {
+	sort.SliceStable(mics, func(i, j int) bool {
+		a, b := st.speakers[mics[i].id], st.speakers[mics[j].id]
+		if ra, rb := rank(a, now), rank(b, now); ra != rb {
+			return ra < rb
+		}
+		if !a.lastLoud.Equal(b.lastLoud) {
+			return a.lastLoud.After(b.lastLoud)
+		}
+		return a.level > b.level
+	})
+	// owned[p] lists the ranks of listener p's own microphones, in order.
+	owned := make(map[string][]int, len(mics))
+	for i, t := range mics {
+		owned[t.ownerID] = append(owned[t.ownerID], i)
+	}
+	for i, t := range mics {
+		s := st.speakers[t.id]
+		anyone := false
+		for _, d := range t.downList() {
+			// Microphones of others ranked before this one, and open microphones of others.
+			mine := owned[d.listener]
+			before := i
+			for _, r := range mine {
+				if r < i {
+					before--
+				}
+			}
+			hears := len(mics)-len(mine) <= maxAudible || (before < maxAudible && !s.lastLoud.IsZero())
+			d.setSilenced(!hears)
+			anyone = anyone || hears
+		}
+		if len(t.downList()) == 0 {
+			anyone = len(mics) <= maxAudible || (i < maxAudible && !s.lastLoud.IsZero())
+		}
+		s.audible = anyone
+		t.audible.Store(anyone)
+	}
+}
+
+// rank orders microphones for selection, lowest first: someone heard and still speaking keeps
+// their place; someone who just started speaking comes next, before a heard speaker who has
+// paused (and within audibleHold keeps precedence over the silent); then everyone else.
+func rank(s *speakerState, now time.Time) int {
+	since := now.Sub(s.lastLoud)
+	switch {
+	case s.lastLoud.IsZero():
+		return 4
+	case s.audible && since < speakingHold:
+		return 0
+	case since < speakingHold:
+		return 1
+	case s.audible && since < audibleHold:
+		return 2
+	default:
+		return 3
+	}
 }
 
 func equalStrings(a, b []string) bool {

@@ -120,3 +120,90 @@ func TestLayerForSize(t *testing.T) {
 		})
 	}
 }
+
+// TestAudioSelectionPerListener: with four open microphones everyone hears the three others
+// (the selection never counts a listener's own microphone); with five, each hears the three
+// loudest of the others, and someone who just started speaking takes the place of a speaker
+// who paused.
+func TestAudioSelectionPerListener(t *testing.T) {
+	ids := []string{"A", "B", "C", "D", "E"}
+	r := &Room{peers: map[string]*Peer{}, tracks: map[string]*publishedTrack{}}
+	tracks := map[string]*publishedTrack{}
+	// downs[listener][speaker]
+	downs := map[string]map[string]*DownTrack{}
+	for _, id := range ids {
+		tracks[id] = mic(id)
+		downs[id] = map[string]*DownTrack{}
+	}
+	for _, speaker := range ids {
+		for _, listener := range ids {
+			if listener == speaker {
+				continue
+			}
+			d := newDownTrack(tracks[speaker], nil, nil, nil)
+			d.listener = listener
+			tracks[speaker].addDown(d)
+			downs[listener][speaker] = d
+		}
+	}
+	st := &roomState{speakers: map[string]*speakerState{}, layers: map[string][maxLayers]bool{}}
+	now := time.Unix(1000, 0)
+	step := func(levels map[string]int) {
+		for id, l := range levels {
+			tracks[id].level.Store(uint32(l))
+		}
+		now = now.Add(roomTick)
+		r.tick(st, now)
+	}
+	hears := func(listener string) string {
+		out := ""
+		for _, id := range ids {
+			d := downs[listener][id]
+			if d == nil || r.tracks[tracks[id].id] == nil || !tracks[id].audible.Load() {
+				continue
+			}
+			d.mu.Lock()
+			silenced := d.silenced
+			d.mu.Unlock()
+			if !silenced {
+				out += id
+			}
+		}
+		return out
+	}
+
+	// Four people talk, E has left (no microphone in the room).
+	r.tracks = map[string]*publishedTrack{}
+	for _, id := range ids[:4] {
+		r.tracks[tracks[id].id] = tracks[id]
+	}
+	for i := 0; i < 4; i++ {
+		step(map[string]int{"A": 120, "B": 110, "C": 100, "D": 90})
+	}
+	for listener, want := range map[string]string{"A": "BCD", "B": "ACD", "C": "ABD", "D": "ABC"} {
+		if got := hears(listener); got != want {
+			t.Errorf("four open microphones: %s hears %q, want %q", listener, got, want)
+		}
+	}
+
+	// E arrives, silent: the three speakers before the others, for everyone.
+	r.tracks[tracks["E"].id] = tracks["E"]
+	for i := 0; i < 4; i++ {
+		step(map[string]int{"A": 120, "B": 110, "C": 100, "D": 90, "E": 10})
+	}
+	for listener, want := range map[string]string{"A": "BCD", "B": "ACD", "C": "ABD", "D": "ABC", "E": "ABC"} {
+		if got := hears(listener); got != want {
+			t.Errorf("five microphones, four speaking: %s hears %q, want %q", listener, got, want)
+		}
+	}
+
+	// D pauses and E starts: once D's pause outlasts a breath, E takes D's place.
+	for i := 0; i < 6; i++ {
+		step(map[string]int{"A": 120, "B": 110, "C": 100, "D": 0, "E": 95})
+	}
+	for listener, want := range map[string]string{"A": "BCE", "B": "ACE", "C": "ABE", "D": "ABC", "E": "ABC"} {
+		if got := hears(listener); got != want {
+			t.Errorf("after D paused and E started: %s hears %q, want %q", listener, got, want)
+		}
+	}
+}

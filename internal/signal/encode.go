@@ -68,6 +68,9 @@ func (h *Hub) encode(ev room.Event) any {
 
 func (h *Hub) welcome(e room.Welcome) Welcome {
 	ice := h.cfg.ICEServers
+	if h.cfg.ICEServersFor != nil {
+		ice = append(append([]ICEServerJSON{}, ice...), h.cfg.ICEServersFor(e.Participant.ID)...)
+	}
 	if ice == nil {
 		ice = []ICEServerJSON{}
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	MaxParticipants int
 	// ICEServers are given to clients for their peer connections (TURN, for example).
 	ICEServers []ICEServerJSON
+	// ICEServersFor, if set, returns ICE servers of participant id's own (TURN with
+	// short-lived credentials), given with each welcome after ICEServers.
+	ICEServersFor func(participantID string) []ICEServerJSON
 	// OriginPatterns are extra host patterns allowed to open a WebSocket from another origin
 	// (the server's own origin is always allowed).
 	OriginPatterns []string

@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,17 +21,23 @@ export function serverBinary() {
  * Starts the server and resolves once it listens.
  * @returns {Promise<{url: string, stop: () => Promise<void>, kill: () => void, log: () => string}>}
  */
-export async function startServer({ timeoutMs = 15_000, extraArgs = [] } = {}) {
+export async function startServer({ timeoutMs = 15_000, extraArgs = [], args: own = null, env = {}, prefix = [] } = {}) {
   const bin = serverBinary();
   if (!fs.existsSync(bin)) throw new Error(`visio server binary not found at ${bin} (build it with: go build -o bin/visio ./cmd/visio, or set VISIO_BIN)`);
-  const args = ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--ice-loopback-only', ...extraArgs];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // own replaces the loopback arguments; prefix runs the server through another command
+  // (ip netns exec NAME).
+  const args = own ?? ['serve', '--http-addr', '127.0.0.1:0', '--udp-port', '0', '--tcp-port', '0', '--turn-port', '0', '--ice-loopback-only', ...extraArgs];
+  const [cmd, ...cmdArgs] = [...prefix, bin, ...args];
+  // Each server keeps its data (database, key) in a directory of its own, removed when it stops,
+  // unless the test gives one: never the user's default data directory.
+  const ownData = env.VISIO_STORE_DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'visio-e2e-'));
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(ownData ? { VISIO_STORE_DATA_DIR: ownData } : {}), ...env } });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not announce its address within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk) => {
       output += chunk.toString();
-      const m = output.match(/listening on (http:\/\/\S+)/);
+      const m = output.match(/listening on (https?:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -46,6 +53,7 @@ export async function startServer({ timeoutMs = 15_000, extraArgs = [] } = {}) {
   child.stdout.on('data', (c) => (output += c.toString()));
   child.stderr.on('data', (c) => (output += c.toString()));
   child.removeAllListeners('exit');
+  if (ownData) child.once('exit', () => fs.rmSync(ownData, { recursive: true, force: true }));
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -8,7 +8,8 @@
 //                              totalSamplesReceived, audioLevel }
 //   window.visio.sent()   -> Promise of one entry per video encoding we send (per simulcast RID),
 //                            from publisher.getStats(): { source, rid, active, framesEncoded,
-//                              frameWidth, frameHeight, bytesSent, qualityLimitationReason }
+//                              frameWidth, frameHeight, bytesSent, qualityLimitationReason,
+//                              trackLabel }
 //
 // Nothing here leaves the browser; it only reads local state.
 
@@ -45,6 +46,8 @@ export interface EncodingStats {
   frameHeight: number;
   bytesSent: number;
   qualityLimitationReason: string | null;
+  /** The label of the track the sender sends (the device, after a switch). */
+  trackLabel: string | null;
 }
 
 interface Diagnostics {
@@ -131,12 +134,14 @@ export function installDiagnostics(getSession: () => Session | null, extra: () =
       const pub = getSession()?.publisher;
       if (!pub) return [];
       const sources = new Map<string, string>();
+      const labels = new Map<string, string>();
       const params = new Map<string, RTCRtpEncodingParameters>();
       for (const source of ['camera', 'screen'] as const) {
         const sender = pub.sender(source);
         const mid = pub.pc.getTransceivers().find((tr) => tr.sender === sender)?.mid;
         if (!sender || !mid) continue;
         sources.set(mid, source);
+        labels.set(mid, sender.track?.label ?? '');
         for (const e of sender.getParameters().encodings ?? []) params.set(`${mid}/${e.rid ?? ''}`, e);
       }
       const report = await pub.pc.getStats();
@@ -155,6 +160,7 @@ export function installDiagnostics(getSession: () => Session | null, extra: () =
           frameHeight: num(r.frameHeight),
           bytesSent: num(r.bytesSent),
           qualityLimitationReason: typeof r.qualityLimitationReason === 'string' ? r.qualityLimitationReason : null,
+          trackLabel: labels.get(mid) ?? null,
         });
       });
       return out;

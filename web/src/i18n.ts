@@ -1,14 +1,18 @@
 // Every user-visible string, in French (default) and English.
-// The language is chosen by ?lang=xx, then localStorage, then French.
+// The language is chosen by ?lang=xx, then localStorage, then the browser's languages, then French.
 
 import { accessEn, accessFr } from './i18n-access';
 import { recordingEn, recordingFr } from './i18n-recording';
 import { transcriptionEn, transcriptionFr } from './i18n-transcription';
+import { networkEn, networkFr } from './i18n-network';
+import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
 
 const fr = {
   ...accessFr,
   ...transcriptionFr,
   ...recordingFr,
+  ...networkFr,
+  ...everydayFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -69,7 +73,6 @@ const fr = {
   pagePrevious: 'Page précédente',
   pageNext: 'Page suivante',
   pageStatus: 'Page {page} sur {pages}',
-  yourScreen: 'votre écran',
   connecting: 'Connexion…',
   reconnecting: 'Reconnexion…',
   connectionFailed: 'Échec de la connexion : {reason}',
@@ -107,6 +110,8 @@ const en: Record<Key, string> = {
   ...accessEn,
   ...transcriptionEn,
   ...recordingEn,
+  ...networkEn,
+  ...everydayEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',
@@ -167,7 +172,6 @@ const en: Record<Key, string> = {
   pagePrevious: 'Previous page',
   pageNext: 'Next page',
   pageStatus: 'Page {page} of {pages}',
-  yourScreen: 'your screen',
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
   connectionFailed: 'Connection failed: {reason}',
@@ -214,7 +218,7 @@ function initialLang(): Lang {
   } catch {
     // Storage may be disabled; French is the default.
   }
-  return 'fr';
+  return browserLang() ?? 'fr';
 }
 
 function store(lang: Lang): void {
@@ -235,7 +239,7 @@ export function lang(): Lang {
 
 /** Translates key, replacing {param} placeholders. */
 export function t(key: Key, params: Record<string, string | number> = {}): string {
-  const text = dictionaries[current][key];
+  const text = current === 'fr' ? elide(dictionaries.fr[key], params) : dictionaries[current][key];
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 

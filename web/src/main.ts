@@ -2,6 +2,7 @@
 
 import './styles.css';
 import './access.css';
+import './everyday.css';
 import { codePattern } from './api';
 import { mountShell, setRouter } from './shell';
 import { renderHome } from './views/home';
@@ -10,6 +11,7 @@ import { renderMeetingFlow } from './views/flow';
 import { renderTranscripts } from './views/transcripts';
 import { renderRecordings } from './views/recordings';
 import { mountAccount } from './views/account';
+import { renderNetTest } from './views/nettest';
 
 const main = mountShell(document.getElementById('app') ?? document.body);
 mountAccount(document.getElementById('account') ?? document.createElement('div'));
@@ -28,6 +30,9 @@ function route(path: string): void {
   } else if (code === 'recordings') {
     document.body.dataset.view = 'recordings';
     cleanup = renderRecordings(main);
+  } else if (code === 'connection-test') {
+    document.body.dataset.view = 'nettest';
+    cleanup = renderNetTest(main);
   } else if (codePattern.test(code)) {
     cleanup = renderMeetingFlow(main, code);
   } else {

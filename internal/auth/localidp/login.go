@@ -1,17 +1,18 @@
 package localidp
 
 import (
+	"fmt"
 	"html/template"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/crypto/bcrypt"
 )
-
-// dummyHash is compared against for unknown logins, so that they take as long as known ones.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
 
 var page = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="fr">
@@ -108,15 +109,8 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		who = identity{subject: "dev_" + email, name: name, email: email}
 	} else {
 		login := r.PostFormValue("login")
-		u, known := p.users[login]
-		hash := dummyHash
-		if known {
-			hash = []byte(u.PasswordHash)
-		}
-		if err := bcrypt.CompareHashAndPassword(hash, []byte(r.PostFormValue("password"))); err != nil || !known {
-			p.log.Info("local sign-in refused", "login", login)
-			p.render(w, http.StatusUnauthorized, pageData{ID: id, Login: login,
-				Error: "Identifiant ou mot de passe incorrect. — Wrong login or password."})
+		u, ok := p.checkPassword(w, r, id, login, r.PostFormValue("password"))
+		if !ok {
 			return
 		}
 		who = identity{subject: "local_" + u.Login, name: u.Name, email: u.Email}
@@ -126,4 +120,54 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, op.AuthCallbackURL(p.op)(r.Context(), id), http.StatusFound)
+}
+
+// checkPassword checks login's password, within the throttle's limits (throttle.go). Known and
+// unknown logins cost the same bcrypt work and are throttled alike, so that neither the time
+// taken nor the refusals tell whether an account exists. It answers the request itself when
+// the password is not accepted.
+func (p *Provider) checkPassword(w http.ResponseWriter, r *http.Request, id, login, password string) (User, bool) {
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	key := login
+	if len(key) > 256 {
+		key = key[:256]
+	}
+	if wait := p.throttle.wait(key, addr); wait > 0 {
+		p.log.Info("local sign-in throttled", "login", key, "addr", addr, "wait", wait.Round(time.Second))
+		p.tooMany(w, id, login, wait)
+		return User{}, false
+	}
+	u, known := p.users[login]
+	hash := p.dummyHash
+	if known {
+		hash = []byte(u.PasswordHash)
+	}
+	var match bool
+	if err := p.throttle.check(r.Context(), func() {
+		match = bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	}); err != nil {
+		p.log.Warn("local sign-in refused: too many password checks at once", "addr", addr)
+		p.tooMany(w, id, login, time.Second)
+		return User{}, false
+	}
+	if !match || !known {
+		p.throttle.failed(key, addr)
+		p.log.Info("local sign-in refused", "login", key, "addr", addr)
+		p.render(w, http.StatusUnauthorized, pageData{ID: id, Login: login,
+			Error: "Identifiant ou mot de passe incorrect. — Wrong login or password."})
+		return User{}, false
+	}
+	p.throttle.succeeded(key)
+	return u, true
+}
+
+// tooMany refuses a sign-in attempt for wait, with 429 and Retry-After.
+func (p *Provider) tooMany(w http.ResponseWriter, id, login string, wait time.Duration) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	p.render(w, http.StatusTooManyRequests, pageData{ID: id, Login: login,
+		Error: fmt.Sprintf("Trop de tentatives : réessayez dans %d s. — Too many attempts: try again in %d s.", secs, secs)})
 }

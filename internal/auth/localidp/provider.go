@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -49,7 +50,10 @@ type Params struct {
 	Users []User
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	Log *slog.Logger
+	// MaxConcurrentChecks bounds the password checks (bcrypt) running at once; 0 means one
+	// per processor.
+	MaxConcurrentChecks int
+	Log                 *slog.Logger
 }
 
 // Provider is the built-in OpenID provider, an http.Handler for the paths under its issuer.
@@ -62,6 +66,10 @@ type Provider struct {
 	op      *op.Provider
 	handler http.Handler
 	log     *slog.Logger
+	// dummyHash is checked for unknown logins: a hash of the accounts' highest cost, so that
+	// an unknown login takes as long as a known one.
+	dummyHash []byte
+	throttle  *throttle
 }
 
 // New builds the provider. Its client secret and signing key are made here, in memory: they
@@ -87,16 +95,30 @@ func New(p Params) (*Provider, error) {
 		return nil, fmt.Errorf("localidp: signing key: %w", err)
 	}
 	idp := &Provider{issuer: issuer, secret: ids.Secret(), dev: len(p.Users) == 0, users: map[string]User{}, log: p.Log}
+	costs := map[int]int{}
+	logins := make([]string, 0, len(p.Users))
 	for _, usr := range p.Users {
 		// The subject goes into op's opaque access tokens as "id:subject": no colon.
 		if usr.Login == "" || strings.Contains(usr.Login, ":") {
 			return nil, fmt.Errorf("localidp: login %q: must be non-empty, without \":\"", usr.Login)
 		}
-		if _, err := bcrypt.Cost([]byte(usr.PasswordHash)); err != nil {
+		cost, err := bcrypt.Cost([]byte(usr.PasswordHash))
+		if err != nil {
 			return nil, fmt.Errorf("localidp: user %q: password hash: %w", usr.Login, err)
 		}
+		costs[cost]++
 		idp.users[usr.Login] = usr
+		logins = append(logins, usr.Login)
 	}
+	if !idp.dev {
+		if idp.dummyHash, err = dummyHash(costs, p.Log); err != nil {
+			return nil, err
+		}
+	}
+	if p.MaxConcurrentChecks <= 0 {
+		p.MaxConcurrentChecks = runtime.GOMAXPROCS(0)
+	}
+	idp.throttle = newThrottle(p.Now, logins, p.MaxConcurrentChecks)
 	idp.storage = &storage{
 		client: &client{
 			id: ClientID, secret: idp.secret, redirectURIs: []string{p.RedirectURI},
@@ -167,4 +189,21 @@ func HashPassword(password string) (string, error) { return hashPassword(passwor
 func hashPassword(password string, cost int) (string, error) {
 	b, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(b), err
+}
+
+// dummyHash makes the hash checked for unknown logins, at the accounts' highest cost. Accounts hashed at a lower cost answer faster than unknown logins,
+// which tells them apart: that is logged, to have them hashed again.
+func dummyHash(costs map[int]int, log *slog.Logger) ([]byte, error) {
+	top := 0
+	for c := range costs {
+		top = max(top, c)
+	}
+	if len(costs) > 1 {
+		log.Warn("accounts' password hashes have different bcrypt costs: a sign-in's duration tells them apart; hash them again at one cost (visio hash-password)", "costs", fmt.Sprint(costs))
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(ids.Secret()), top)
+	if err != nil {
+		return nil, fmt.Errorf("localidp: dummy hash: %w", err)
+	}
+	return h, nil
 }

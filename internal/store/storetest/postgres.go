@@ -10,18 +10,18 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"visio/internal/testenv"
 )
 
 // PostgresURL returns the test server's URL from VISIO_TEST_POSTGRES_URL
-// (scripts/postgres-test.sh prints it). Without it the test skips, except in CI, where it fails.
+// (scripts/postgres-test.sh prints it). Without it the test skips, except in CI, where it fails
+// (testenv.Missing).
 func PostgresURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("VISIO_TEST_POSTGRES_URL")
 	if u == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("VISIO_TEST_POSTGRES_URL is not set: CI must start PostgreSQL (eval \"$(scripts/postgres-test.sh start)\")")
-		}
-		t.Skip("VISIO_TEST_POSTGRES_URL is not set: run eval \"$(sudo scripts/postgres-test.sh start)\" to test on PostgreSQL")
+		testenv.Missing(t, "VISIO_TEST_POSTGRES_URL is not set: run eval \"$(sudo scripts/postgres-test.sh start)\" to test on PostgreSQL")
 	}
 	return u
 }

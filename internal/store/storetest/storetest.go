@@ -30,6 +30,7 @@ func Run(t *testing.T, newDB NewDB) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"Users", testUsers},
+		{"UserByEmail", testUserByEmail},
 		{"Rooms", testRooms},
 		{"RoomSweeper", testRoomSweeper},
 		{"Roles", testRoles},

@@ -47,7 +47,8 @@ type Store struct {
 	index map[string]Meta
 }
 
-// Open opens (or creates) the store in p.Dir.
+// Open opens (or creates) the store in p.Dir. Transcripts the previous run left live (it was
+// killed) are recovered, with their journal, and marked ended.
 func Open(p Params) (*Store, error) {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
@@ -76,6 +77,12 @@ func Open(p Params) (*Store, error) {
 			s.index[m.ID] = m
 		}
 	}
+	s.mu.Lock()
+	err = s.recoverLocked()
+	s.mu.Unlock()
+	if err != nil {
+		p.Logger.Error("transcripts left live by the previous run could not all be recovered", "err", err)
+	}
 	return s, nil
 }
 
@@ -84,10 +91,18 @@ func NewID() string { return ids.New("TS_") }
 
 // Save writes rec (creating or replacing it) and updates the index. The expiry is set from the
 // retention: the transcript is kept Retention after its end (or after now while it is live).
+// rec must hold every segment: the journal of Append is emptied.
 func (s *Store) Save(rec *Record) error {
 	if !validID(rec.ID) {
 		return fmt.Errorf("archive: bad transcript id %q", rec.ID)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saveLocked(rec)
+}
+
+// saveLocked is Save. s.mu must be held.
+func (s *Store) saveLocked(rec *Record) error {
 	end := rec.EndedAt
 	if end.IsZero() || rec.Live {
 		end = s.p.Now()
@@ -100,14 +115,15 @@ func (s *Store) Save(rec *Record) error {
 	if rec.Speakers == nil {
 		rec.Speakers = []Speaker{}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	dir := filepath.Join(s.p.Dir, rec.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	if err := writeFileAtomic(filepath.Join(dir, recordFile), func(w io.Writer) error { return writeJSON(w, rec) }); err != nil {
 		return err
+	}
+	if err := os.Remove(filepath.Join(dir, journalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("archive: %w", err)
 	}
 	s.index[rec.ID] = rec.Meta
 	return s.writeIndexLocked()
@@ -125,7 +141,7 @@ func (s *Store) List() []Meta {
 	return out
 }
 
-// Get reads a transcript.
+// Get reads a transcript, with the segments appended since it was last saved.
 func (s *Store) Get(id string) (*Record, error) {
 	if !validID(id) {
 		return nil, ErrNotFound
@@ -135,6 +151,18 @@ func (s *Store) Get(id string) (*Record, error) {
 	if _, ok := s.index[id]; !ok {
 		return nil, ErrNotFound
 	}
+	rec, err := s.readLocked(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readJournalLocked(rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// readLocked reads transcript id's saved file. s.mu must be held.
+func (s *Store) readLocked(id string) (*Record, error) {
 	data, err := os.ReadFile(filepath.Join(s.p.Dir, id, recordFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -18,11 +19,18 @@ import (
 
 func evalWER(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval wer", stderr)
+	pairs := fs.String("pairs", "", "directory: score every X.hyp against the reference X.txt beside it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *pairs != "" {
+		if fs.NArg() != 0 {
+			return errors.New("eval wer: --pairs DIR takes no other argument")
+		}
+		return evalWERPairs(*pairs, stdout, stderr)
+	}
 	if fs.NArg() != 2 {
-		return errors.New("eval wer: want REF.txt HYP.txt")
+		return errors.New("eval wer: want REF.txt HYP.txt, or --pairs DIR")
 	}
 	ref, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
@@ -36,6 +44,46 @@ func evalWER(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "WER %.1f%% (%d words: %d substitutions, %d deletions, %d insertions)\n",
 		100*w.Rate(), w.Words, w.Substitutions, w.Deletions, w.Insertions)
 	return nil
+}
+
+// evalWERPairs scores every X.hyp of dir against X.txt, one row per file and the total. A
+// reference without a hypothesis is reported on stderr and counted as all deleted, so that a
+// missing file cannot make the total look better.
+func evalWERPairs(dir string, stdout, stderr io.Writer) error {
+	refs, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		return err
+	}
+	if len(refs) == 0 {
+		return fmt.Errorf("eval wer: no reference X.txt in %s", dir)
+	}
+	sort.Strings(refs)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\twords\tWER %\tsub\tdel\tins\t")
+	var total score.WER
+	missing := 0
+	for _, refPath := range refs {
+		id := strings.TrimSuffix(filepath.Base(refPath), ".txt")
+		ref, err := os.ReadFile(refPath)
+		if err != nil {
+			return err
+		}
+		hyp, err := os.ReadFile(filepath.Join(dir, id+".hyp"))
+		if errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "visio: eval wer: %s has no hypothesis %s.hyp: counted as all words deleted\n", refPath, id)
+			missing++
+		} else if err != nil {
+			return err
+		}
+		w := score.ScoreWER(string(ref), string(hyp))
+		total.Add(w)
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%d\t%d\t%d\t\n", id, w.Words, 100*w.Rate(), w.Substitutions, w.Deletions, w.Insertions)
+	}
+	fmt.Fprintf(tw, "TOTAL\t%d\t%.1f\t%d\t%d\t%d\t\n", total.Words, 100*total.Rate(), total.Substitutions, total.Deletions, total.Insertions)
+	if missing > 0 {
+		fmt.Fprintf(stderr, "visio: eval wer: %d of %d references had no hypothesis\n", missing, len(refs))
+	}
+	return tw.Flush()
 }
 
 // evalASR recognizes each file whole and scores it against the .txt beside it.

@@ -48,7 +48,9 @@ func TestTranscribeCommandWithoutRecognizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stderr.String(), "transcription unavailable") || !strings.Contains(stdout.String(), "SPEAKER_00: [speech]") {
+	// The notice says what was chosen, not that nothing was configured.
+	if !strings.Contains(stderr.String(), "--recognizer none: no speech recognition") || strings.Contains(stderr.String(), "configured") ||
+		!strings.Contains(stdout.String(), "SPEAKER_00: [speech]") {
 		t.Fatalf("stdout %q\nstderr %q", stdout.String(), stderr.String())
 	}
 	f, err := os.Open(out)
@@ -72,5 +74,50 @@ func TestEvalDERCommand(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "50.0") {
 		t.Fatalf("want 50%% DER:\n%s", stdout.String())
+	}
+}
+
+// TestEvalDERMissingFile: a reference file with no hypothesis is scored as all missed, and said
+// so on stderr.
+func TestEvalDERMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "ref.rttm"), []byte("SPEAKER a 1 0 10 <NA> <NA> A <NA> <NA>\nSPEAKER b 1 0 10 <NA> <NA> B <NA> <NA>\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "hyp.rttm"), []byte("SPEAKER a 1 0 10 <NA> <NA> x <NA> <NA>\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	if err := Eval(context.Background(), []string{"der", filepath.Join(dir, "ref.rttm"), filepath.Join(dir, "hyp.rttm")}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), `file "b" is in the reference but not in the hypothesis`) || strings.Contains(stderr.String(), `"a"`) {
+		t.Errorf("stderr %q: want a warning about b only", stderr.String())
+	}
+}
+
+// TestEvalWERPairs: --pairs scores every X.hyp against X.txt with a total; a reference without
+// hypothesis is reported and counted as all deleted.
+func TestEvalWERPairs(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"one.txt": "the cat sat on the mat", "one.hyp": "the cat sat on a mat",
+		"two.txt": "hello world", "two.hyp": "hello world",
+		"three.txt": "nobody answered",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if err := Eval(context.Background(), []string{"wer", "--pairs", dir}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	out := stdout.String()
+	// 10 reference words: one substitution (one), two deletions (three).
+	if !strings.Contains(out, "TOTAL") || !strings.Contains(out, "30.0") || !strings.Contains(out, "16.7") {
+		t.Errorf("output:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "three.txt has no hypothesis") {
+		t.Errorf("stderr %q: want the missing hypothesis reported", stderr.String())
+	}
+	if err := Eval(context.Background(), []string{"wer", "--pairs", t.TempDir()}, &stdout, &stderr); err == nil {
+		t.Error("--pairs on a directory without references: no error")
 	}
 }

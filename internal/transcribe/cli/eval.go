@@ -23,7 +23,7 @@ const evalUsage = `Usage:
       score a diarization: DER with its missed, false-alarm and confusion parts
   visio eval diarize --ref REF.rttm [--uem FILE] [--speakers N|--oracle] AUDIO...
       diarize recordings and score them, with no collar and with a 0.25 s collar
-  visio eval wer REF.txt HYP.txt   (or: --pairs DIR, every X.txt against X.hyp)
+  visio eval wer REF.txt HYP.txt   (or: --pairs DIR, every X.hyp against the X.txt beside it)
       score recognized text: WER with substitutions, deletions, insertions
   visio eval asr [--recognizer local|openai] [--url U --model M] [--language L] FILE.ogg...
       recognize each file, score it against FILE.txt, report WER and real-time factor
@@ -132,18 +132,26 @@ func evalDER(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "file\tDER %\tmissed %\tfalse alarm %\tconfusion %\tscored s\t")
 	var total score.DER
+	missing := 0
 	for _, f := range files {
 		h, ok := hypBy[f]
 		if !ok && len(refBy) == 1 && len(hypBy) == 1 {
 			for _, only := range hypBy { // one file each, named differently
-				h = only
+				h, ok = only, true
 			}
+		}
+		if !ok {
+			fmt.Fprintf(stderr, "visio: eval der: file %q is in the reference but not in the hypothesis: all its speech counts as missed\n", f)
+			missing++
 		}
 		d := score.ScoreDER(refBy[f], h, uemFor(uem, f), score.DERParams{Collar: *collar})
 		total.Add(d)
 		derRow(tw, f, d)
 	}
 	derRow(tw, "TOTAL", total)
+	if missing > 0 {
+		fmt.Fprintf(stderr, "visio: eval der: %d of %d reference files had no hypothesis\n", missing, len(files))
+	}
 	return tw.Flush()
 }
 

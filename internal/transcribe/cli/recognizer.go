@@ -32,7 +32,7 @@ func (r *recognizerFlags) register(fs *flag.FlagSet, defaultLang string) {
 // build returns the chosen recognizer, nil for none, and a closer. It writes a plain notice to
 // stderr when transcription is unavailable.
 func (r *recognizerFlags) build(stderr io.Writer) (transcribe.Recognizer, func(), error) {
-	kind := r.kind
+	kind, chosen := r.kind, r.kind != "auto"
 	if kind == "auto" {
 		switch {
 		case r.url != "":
@@ -51,7 +51,11 @@ func (r *recognizerFlags) build(stderr io.Writer) (transcribe.Recognizer, func()
 		} else {
 			why += "; this binary has no local recognizer)"
 		}
-		fmt.Fprintf(stderr, "visio: %v: %s; writing speaker turns only\n", transcribe.ErrUnavailable, why)
+		if chosen {
+			fmt.Fprintln(stderr, "visio: --recognizer none: no speech recognition; writing speaker turns only")
+		} else {
+			fmt.Fprintf(stderr, "visio: %v: %s; writing speaker turns only\n", transcribe.ErrUnavailable, why)
+		}
 		return nil, func() {}, nil
 	case "local":
 		rec, err := pocketsphinx.New(pocketsphinx.Config{})

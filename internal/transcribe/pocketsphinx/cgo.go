@@ -7,11 +7,13 @@ package pocketsphinx
 #include <stdlib.h>
 #include <pocketsphinx.h>
 
-// cmd_ln_init is variadic, which cgo cannot call.
+// cmd_ln_init is variadic, which cgo cannot call. The decoder's own voice detection is off
+// (-remove_silence no): the pipeline finds the speech itself, and the frames the detection drops
+// shifted word times within a request by seconds.
 static ps_decoder_t *vs_init(const char *hmm, const char *lm, const char *dict) {
 	cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE,
 		"-hmm", hmm, "-lm", lm, "-dict", dict,
-		"-samprate", "16000", "-logfn", "/dev/null", NULL);
+		"-samprate", "16000", "-remove_silence", "no", "-logfn", "/dev/null", NULL);
 	if (config == NULL) return NULL;
 	ps_decoder_t *ps = ps_init(config);
 	cmd_ln_free_r(config);
@@ -97,6 +99,13 @@ func (r *Recognizer) Recognize(ctx context.Context, req transcribe.Request) (tra
 	pcm := make([]C.int16, len(req.Samples))
 	for i, s := range req.Samples {
 		pcm[i] = C.int16(audio.ToInt16(s * gain))
+	}
+	// Each request is a stream of its own: PocketSphinx counts frames from the start of the
+	// stream, so without this a decoder's word times would run on from the previous request's
+	// last frame (every segment of a file after the first drifted by the length of the ones
+	// before it).
+	if C.ps_start_stream(ps) < 0 {
+		return transcribe.Result{}, fmt.Errorf("pocketsphinx: start stream failed")
 	}
 	if C.ps_start_utt(ps) < 0 {
 		return transcribe.Result{}, fmt.Errorf("pocketsphinx: start utterance failed")

@@ -3,13 +3,16 @@
 package speechtest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"visio/internal/testenv"
 )
 
 // Dir returns the directory of the shared speech recordings. When they are missing the test is
-// skipped, or fails when the environment variable CI is "true".
+// skipped, or fails under CI=true (testenv).
 func Dir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -28,10 +31,7 @@ func Dir(t testing.TB) string {
 	}
 	p := filepath.Join(dir, "..", "shared", "testdata", "speech")
 	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared speech data missing: %v", err)
-		}
-		t.Skipf("shared speech data missing: %v", err)
+		testenv.Missing(t, fmt.Sprintf("shared speech data missing: %v", err))
 	}
 	return p
 }

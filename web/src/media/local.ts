@@ -27,15 +27,16 @@ export function savePrefs(prefs: DevicePrefs): void {
   }
 }
 
-const audioConstraints = (deviceId: string): MediaTrackConstraints => ({
-  deviceId: deviceId ? { ideal: deviceId } : undefined,
+// exact: the person picked this device now (during a meeting): that one or an error.
+const audioConstraints = (deviceId: string, exact = false): MediaTrackConstraints => ({
+  deviceId: deviceId ? (exact ? { exact: deviceId } : { ideal: deviceId }) : undefined,
   echoCancellation: true,
   noiseSuppression: true,
   autoGainControl: true,
 });
 
-const videoConstraints = (deviceId: string): MediaTrackConstraints => ({
-  deviceId: deviceId ? { ideal: deviceId } : undefined,
+const videoConstraints = (deviceId: string, exact = false): MediaTrackConstraints => ({
+  deviceId: deviceId ? (exact ? { exact: deviceId } : { ideal: deviceId }) : undefined,
   // 720p when the camera has it: the full simulcast layer; the browser falls back to less.
   width: { ideal: 1280 },
   height: { ideal: 720 },
@@ -100,6 +101,29 @@ export class LocalMedia {
     if (!track) throw new DOMException('no video track', 'NotFoundError');
     this.camera?.stop();
     this.camera = track;
+    return track;
+  }
+
+  /**
+   * Switches to another device during a meeting: opens exactly deviceId, lets send put the new
+   * track in place of the old (replaceTrack), then stops the old one. Stopping the old first
+   * would leave an ended track on the sender, which stalls Chromium's simulcast encoder.
+   */
+  async switchDevice(kind: 'audio' | 'video', deviceId: string, send: (t: MediaStreamTrack) => Promise<void>): Promise<MediaStreamTrack> {
+    const s = await navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: audioConstraints(deviceId, true) } : { video: videoConstraints(deviceId, true) });
+    const track = (kind === 'audio' ? s.getAudioTracks() : s.getVideoTracks())[0];
+    if (!track) throw new DOMException(`no ${kind} track`, 'NotFoundError');
+    const old = kind === 'audio' ? this.mic : this.camera;
+    if (kind === 'audio') track.enabled = old?.enabled ?? true;
+    try {
+      await send(track);
+    } catch (err) {
+      track.stop();
+      throw err;
+    }
+    if (kind === 'audio') this.mic = track;
+    else this.camera = track;
+    old?.stop();
     return track;
   }
 

@@ -11,11 +11,12 @@ export class ConfirmDialog {
   private readonly cancel: HTMLButtonElement;
   private onOk: (() => void) | null = null;
 
-  constructor() {
-    this.text = h('p', { id: 'confirm-text', class: 'confirm-text' });
+  /** textId names the question's element, which names the dialog: one per dialog on a page. */
+  constructor(textId = 'confirm-text') {
+    this.text = h('p', { id: textId, class: 'confirm-text' });
     this.ok = h('button', { type: 'button', class: 'btn btn-danger' });
     this.cancel = h('button', { type: 'button', class: 'btn btn-secondary' });
-    this.el = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-text' }, this.text, h('div', { class: 'actions' }, this.cancel, this.ok));
+    this.el = h('dialog', { class: 'confirm', 'aria-labelledby': textId }, this.text, h('div', { class: 'actions' }, this.cancel, this.ok));
     this.ok.addEventListener('click', () => {
       const fn = this.onOk;
       this.close();

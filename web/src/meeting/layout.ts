@@ -26,6 +26,9 @@ function tileWidth(n: number, width: number, height: number, gap: number): numbe
   return Math.min((width - gap * (cols - 1)) / cols, (((height - gap * (rows - 1)) / rows) * 16) / 9);
 }
 
+/** Narrowest a tile of the strip under a shared screen gets, before a second page. */
+export const minStripTileWidth = 150;
+
 /** Page sizes tried, so that pages fill a regular grid. */
 const pageSizes = [2, 4, 6, 9, 16, 25, 36, 49];
 
@@ -36,7 +39,7 @@ const pageSizes = [2, 4, 6, 9, 16, 25, 36, 49];
  */
 export function pageSize(width: number, height: number, strip = false, gap = 8): number {
   if (width <= 0 || height <= 0) return pageSizes[0] ?? 2;
-  if (strip) return Math.max(2, Math.floor((width + gap) / ((height * 16) / 9 + gap)));
+  if (strip) return Math.max(2, Math.floor((width + gap) / (Math.min(minStripTileWidth, (height * 16) / 9) + gap)));
   const narrow = width < 600;
   const minWidth = narrow ? 140 : 280;
   const max = narrow ? 4 : Infinity;
@@ -84,11 +87,17 @@ export class GridLayout {
       this.onCapacity();
     }
     const stage = this.container.classList.contains('with-stage');
-    if (stage) return;
     const tiles = this.container.querySelector<HTMLElement>('.tiles');
     if (!tiles) return;
     const { width, height } = tiles.getBoundingClientRect();
     const gap = 8;
+    if (stage) {
+      // One row: full height while the tiles fit, narrower (down to minStripTileWidth) when not.
+      const n = Math.max(1, this.count);
+      const w = Math.min((height * 16) / 9, (width - gap * (n - 1)) / n);
+      tiles.style.setProperty('--strip-w', `${Math.floor(Math.max(minStripTileWidth, w))}px`);
+      return;
+    }
     const cols = bestColumns(this.count, width, height, gap);
     const rows = Math.max(1, Math.ceil(this.count / cols));
     const tileW = Math.max(80, Math.min((width - gap * (cols - 1)) / cols, (((height - gap * (rows - 1)) / rows) * 16) / 9));

@@ -15,6 +15,9 @@ export interface TileInfo {
   speakingLabel: string;
   away: boolean;
   awayLabel: string;
+  /** The pin button's label; no button without one. */
+  pinLabel?: string;
+  pinned?: boolean;
 }
 
 /** Initials of a display name ("Camille Martin" -> "CM"). */
@@ -22,6 +25,19 @@ export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : parts;
   return letters.map((p) => Array.from(p ?? '')[0] ?? '').join('').toUpperCase() || '?';
+}
+
+/** A pin, drawn here (the shared icon set has none). */
+function pinIcon(): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'icon');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M16 3v2h-1v6l2 2v2h-4v6l-1 1-1-1v-6H7v-2l2-2V5H8V3z');
+  svg.append(path);
+  return svg;
 }
 
 /** Hue derived from the name so that avatars are told apart. */
@@ -39,7 +55,10 @@ export class Tile {
   private readonly muted: HTMLElement;
   private readonly speakingEl: HTMLElement;
   private readonly awayEl: HTMLElement;
+  private readonly pinButton: HTMLButtonElement;
   private track: MediaStreamTrack | null = null;
+  /** Called when the pin button is pressed. */
+  onPin: (() => void) | null = null;
   /** Called once, with performance.now(), when the first frame of a video is shown. */
   onFirstFrame: ((at: number) => void) | null = null;
 
@@ -51,12 +70,15 @@ export class Tile {
     this.muted = h('span', { class: 'tile-muted', role: 'img' }, icon('micOff'));
     this.speakingEl = h('span', { class: 'sr-only' });
     this.awayEl = h('div', { class: 'tile-away' });
+    this.pinButton = h('button', { type: 'button', class: 'tile-pin', hidden: true, 'aria-pressed': 'false' }, pinIcon());
+    this.pinButton.addEventListener('click', () => this.onPin?.());
     this.el = h(
       'div',
       { class: 'tile', role: 'group', 'data-key': key },
       this.video,
       this.avatar,
       this.awayEl,
+      this.pinButton,
       h('div', { class: 'tile-footer' }, this.muted, this.nameEl, this.speakingEl),
     );
     this.video.addEventListener('loadeddata', () => this.frameShown());
@@ -83,6 +105,11 @@ export class Tile {
     this.awayEl.hidden = !info.away;
     setText(this.awayEl, info.awayLabel);
     this.el.classList.toggle('away', info.away);
+    this.pinButton.hidden = !info.pinLabel;
+    setAttr(this.pinButton, 'aria-label', info.pinLabel ?? null);
+    setAttr(this.pinButton, 'title', info.pinLabel ?? null);
+    setAttr(this.pinButton, 'aria-pressed', String(!!info.pinned));
+    this.el.classList.toggle('pinned', !!info.pinned);
   }
 
   private frameShown(): void {

@@ -29,6 +29,8 @@ export class TranscriptionUI {
   private readonly txButton: HTMLButtonElement;
   private readonly ccButton: HTMLButtonElement;
   private readonly offLang: () => void;
+  /** Whether we moderate: moderators are told when transcription is unavailable. */
+  moderator: () => boolean = () => false;
 
   constructor(
     private readonly send: (m: ClientMessage) => boolean,
@@ -112,7 +114,9 @@ export class TranscriptionUI {
     this.label(this.txButton, 'T', txKey);
     setAttr(this.txButton, 'title', !s.available ? t('txUnavailableLong') : s.notice === 'local_english_only' ? `${t(txKey)} (${t('txLocalNotice')})` : t(txKey));
     this.txButton.disabled = !s.available;
-    this.txButton.hidden = s.available && !s.can_control;
+    // The control for those who can use it (and moderators told it is unavailable); the state
+    // shows to everyone in the indicator.
+    this.txButton.hidden = !(s.can_control || (!s.available && this.moderator()));
     setAttr(this.txButton, 'aria-pressed', s.available ? String(s.active) : null);
     this.txButton.classList.toggle('active', s.active);
 

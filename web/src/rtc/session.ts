@@ -300,6 +300,14 @@ export class Session {
     this.setSelfTracks(msg.participant.tracks ?? []);
     this.events.welcome();
     if (resumed && this.publisher) {
+      // Fresh relay credentials for the ICE restarts that follow (a change of network).
+      for (const pc of [this.publisher.pc, this.subscriber?.pc]) {
+        try {
+          pc?.setConfiguration({ ...pc.getConfiguration(), iceServers: this.iceServers });
+        } catch (err) {
+          console.warn('visio: new ICE servers', err);
+        }
+      }
       void this.publisher.negotiate(true);
       return;
     }

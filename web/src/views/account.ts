@@ -3,6 +3,7 @@
 import { onMe, signInUrl, signOut, type Me } from '../auth';
 import { h, setAttr, setText } from '../dom';
 import { onLangChange, t } from '../i18n';
+import { ConfirmDialog } from '../meeting/confirm';
 
 /** Fills slot (in the site header) and keeps it up to date. */
 export function mountAccount(slot: HTMLElement): void {
@@ -16,12 +17,22 @@ export function mountAccount(slot: HTMLElement): void {
   const name = h('span', { class: 'account-name' });
   const dev = h('span', { class: 'account-dev' });
   const signOutButton = h('button', { type: 'button', class: 'btn btn-secondary btn-small' });
-  signOutButton.addEventListener('click', () => {
+  let confirm: ConfirmDialog | null = null;
+  const doSignOut = () => {
     signOutButton.disabled = true;
     signOut().catch((err: unknown) => {
       console.warn('visio: sign out', err);
       signOutButton.disabled = false;
     });
+  };
+  signOutButton.addEventListener('click', () => {
+    // Signing out leaves a meeting: ask first.
+    if (document.body.dataset.view !== 'meeting') return doSignOut();
+    if (!confirm) {
+      confirm = new ConfirmDialog('signout-confirm-text');
+      document.body.append(confirm.el);
+    }
+    confirm.ask(t('signOutInMeeting'), t('signOutConfirm'), doSignOut);
   });
   const signedIn = h('div', { class: 'account-in' }, name, dev, signOutButton);
 

@@ -45,6 +45,7 @@ export function renderMeetingFlow(main: HTMLElement, code: string): () => void {
       const ticket = await joinTicket(code, guestName);
       first = ticket.token;
       choice.name = ticket.name || choice.name;
+      choice.room = { name: ticket.room.name, role: ticket.role };
     } catch (err) {
       console.warn('visio: join', err);
       if (err instanceof ApiError && err.code === 'room_locked') {

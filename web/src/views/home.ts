@@ -6,12 +6,14 @@ import { me } from '../auth';
 import { h, setText } from '../dom';
 import { onLangChange, t } from '../i18n';
 import { focusHeading, navigate } from '../shell';
+import { netTestLink } from './nettest';
 import { myRoomsCard, newRoomCard, signInCard, type HomePart } from './myrooms';
 
 export function renderHome(main: HTMLElement): () => void {
   const heading = h('h1');
   const tagline = h('p', { class: 'lead' });
-  const intro = h('section', { class: 'home-intro' }, heading, tagline);
+  const netTest = netTestLink(false);
+  const intro = h('section', { class: 'home-intro' }, heading, tagline, netTest.el);
 
   const codeLabel = h('label', { for: 'join-code' });
   const codeInput = h('input', {
@@ -33,6 +35,7 @@ export function renderHome(main: HTMLElement): () => void {
   const paint = () => {
     setText(heading, t('productName'));
     setText(tagline, t('tagline'));
+    netTest.paint();
     setText(joinHeading, t('joinWithCode'));
     setText(codeLabel, t('joinCodeLabel'));
     codeInput.placeholder = t('joinCodePlaceholder');

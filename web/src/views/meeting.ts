@@ -4,6 +4,7 @@ import { h, setAttr, setText } from '../dom';
 import { byeText, errorText, onLangChange, t } from '../i18n';
 import { installDiagnostics, timings } from '../diagnostics';
 import { LevelMeter } from '../media/level';
+import { saveOnOff } from '../media/onoff';
 import { AudioSinks } from '../meeting/audio';
 import { Controls } from '../meeting/controls';
 import { GridLayout } from '../meeting/layout';
@@ -13,7 +14,10 @@ import { Tile, type TileInfo } from '../meeting/tile';
 import { TranscriptionUI } from '../meeting/transcription';
 import { RecordingUI } from '../meeting/recording';
 import { AccessUi } from '../meeting/access-ui';
+import { MeetingExtras } from '../meeting/extras';
+import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
+import { MediaCheck } from '../meeting/media-check';
 import { announce, focusHeading, navigate } from '../shell';
 import type { JoinChoice } from './prejoin';
 
@@ -52,7 +56,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
 
   const tiles = new Map<string, Tile>();
   const speakingUntil = new Map<string, number>();
-  const selfMeter = local.mic ? new LevelMeter(local.mic) : null;
+  let selfMeter = local.mic ? new LevelMeter(local.mic) : null;
   let stageTrack: MediaStreamTrack | null = null;
   let scheduled = false;
 
@@ -61,22 +65,46 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     presence: (kind, name) => announce(t(kind === 'joined' ? 'joined' : 'left', { name: name || t('someone') })),
     welcome: () => reporter.resendAll(),
     message: (m) => {
+      access.handle(m);
       transcription.onMessage(m);
       recording.onMessage(m);
-      access.handle(m);
     },
   });
   session.tokens = choice.tokens ?? null;
   const access = new AccessUi({ session, change: () => schedule(), notify: (text) => showToast(text), outcome: (o) => choice.onOutcome?.(o) });
   const transcription = new TranscriptionUI((m) => session.send(m), (text) => showToast(text));
+  transcription.moderator = () => access.state.canModerate;
   const recording = new RecordingUI((m) => session.send(m), (text) => showToast(text));
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
-  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot() }));
+  installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, composed: effects.composed, noise: effects.noiseActive } }));
 
+  const effects = new Effects(session, () => schedule());
+  const toggleMic = () => {
+    saveOnOff({ micOn: !session.micOn });
+    void session.setMic(!session.micOn).then(() => effects.reconcile());
+  };
+  const toggleCamera = () => {
+    saveOnOff({ camOn: !session.camOn });
+    void session
+      .setCamera(!session.camOn)
+      .then(() => effects.reconcile())
+      .catch((err) => console.warn('visio: camera', err))
+      .finally(schedule);
+  };
+  const extras = new MeetingExtras({
+    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera,
+    micChanged: (track) => {
+      selfMeter?.close();
+      selfMeter = new LevelMeter(track);
+    },
+    notify: (text) => showToast(text),
+    changed: () => schedule(),
+    devicesExtra: effects.el,
+  });
   const controls = new Controls({
-    toggleMic: () => void session.setMic(!session.micOn),
-    toggleCamera: () => void session.setCamera(!session.camOn).catch((err) => console.warn('visio: camera', err)).finally(schedule),
+    toggleMic,
+    toggleCamera,
     toggleShare: () => {
       if (session.screen) void session.stopScreen();
       else
@@ -152,7 +180,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         key: 'self',
         label: t('you', { name: choice.name }),
         name: choice.name,
-        video: session.camOn ? local.camera : null,
+        video: session.camOn ? (effects.camera ?? local.camera) : null,
         mirrored: true,
         micMuted: !session.micOn,
         speaking: isSpeaking('self', selfLevel, now) || (session.micOn && heard.has(session.selfId)),
@@ -171,6 +199,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         name: p.name,
         video: cam && !cam.info.muted && cam.remote ? cam.remote.track : null,
         mirrored: false,
+        pinLabel: t(extras.pinned === p.id ? 'unpinName' : 'pinName', { name: p.name }),
+        pinned: extras.pinned === p.id,
         micMuted: !mic || mic.info.muted,
         speaking: isSpeaking(p.id, level, now) || heard.has(p.id),
         away: p.state === 'away',
@@ -195,7 +225,15 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
     if (!track && session.screen) {
       track = session.screen;
-      owner = t('yourScreen');
+      owner = '';
+    }
+    let pinnedName = '';
+    const pinned = extras.pinned ? session.participants.get(extras.pinned) : undefined;
+    const pinnedCam = !track && pinned ? session.remoteFor(pinned, 'camera') : undefined;
+    if (pinned && pinnedCam?.remote && !pinnedCam.info.muted) {
+      track = pinnedCam.remote.track;
+      pinnedName = pinned.name;
+      shownId = pinnedCam.info.id;
     }
     if (track !== stageTrack) {
       stageTrack = track;
@@ -203,7 +241,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       if (track) void stageVideo.play().catch(() => undefined);
     }
     stage.hidden = !track;
-    const label = track ? t('stageLabel', { name: owner }) : '';
+    const label = !track ? '' : pinnedName ? t('pinnedLabel', { name: pinnedName }) : owner ? t('stageLabel', { name: owner }) : t('ownShareLabel');
     setAttr(stage, 'aria-label', track ? label : null);
     setText(stageLabel, label);
     area.classList.toggle('with-stage', !!track);
@@ -216,7 +254,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     for (const p of session.participants.values()) {
       for (const tr of p.tracks) {
         if (tr.kind !== 'video') continue;
-        if (tr.source === 'camera') shown.set(tr.id, tiles.get(p.id)?.el ?? null);
+        if (tr.source === 'camera') shown.set(tr.id, tr.id === screenId ? stageVideo : (tiles.get(p.id)?.el ?? null));
         else shown.set(tr.id, tr.id === screenId ? stageVideo : null);
       }
     }
@@ -227,6 +265,9 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     const now = performance.now();
     const s = session.state;
     access.update();
+    extras.keepPin((key) => session.participants.has(key));
+    effects.paint();
+    if (s.kind === 'connected') void effects.reconcile();
     setText(heading, t('prejoinMeeting', { code }));
     setText(statusText, reasonText(s));
     banner.dataset.state = s.kind;
@@ -260,6 +301,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
         tile.el.setAttribute('role', 'listitem');
         tiles.set(info.key, tile);
         if (info.key !== 'self') {
+          tile.onPin = () => extras.togglePin(info.key);
           tile.onFirstFrame = (at) => {
             timings.firstRemoteFrameMs ??= Math.round(at);
           };
@@ -299,12 +341,18 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
   }, 40);
   const poll = window.setInterval(render, 200);
-  const offLang = onLangChange(render);
+  const mediaCheck = new MediaCheck(session);
+  const mediaPoll = window.setInterval(() => mediaCheck.update(), 1000);
+  const offLang = onLangChange(() => {
+    render();
+    mediaCheck.paint();
+  });
 
   controls.el.lastElementChild?.before(...transcription.controls, ...recording.controls);
   access.lobby.el.append(recording.lobbyNotice);
   access.mountButton(controls.el);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert), access.lobby.el, access.confirm.el);
+  controls.el.insertBefore(extras.button, controls.el.lastElementChild);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -315,6 +363,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   return () => {
     window.removeEventListener('pagehide', onUnload);
     window.clearInterval(poll);
+    window.clearInterval(mediaPoll);
     window.clearInterval(sampler);
     window.clearTimeout(toastTimer);
     offLang();
@@ -326,6 +375,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     transcription.close();
     recording.close();
     access.close();
+    extras.close();
+    effects.close();
     layout.close();
     reporter.close();
     sinks.close();

@@ -4,8 +4,11 @@ import { h, icon, setAttr, setText } from '../dom';
 import { onLangChange, t, type Key } from '../i18n';
 import { LevelMeter } from '../media/level';
 import { canPickSpeaker, listDevices, LocalMedia, savePrefs } from '../media/local';
+import { loadOnOff, saveOnOff } from '../media/onoff';
 import { focusHeading } from '../shell';
 import type { Outcome } from '../meeting/moderation';
+import { netTestLink } from './nettest';
+import type { Role } from '../rooms';
 
 export interface JoinChoice {
   name: string;
@@ -16,6 +19,8 @@ export interface JoinChoice {
   tokens?: () => Promise<string>;
   /** The meeting ended for us for a reason shown on its own page (lobby, moderation). */
   onOutcome?: (o: Outcome) => void;
+  /** The room's name and our role on it, from the join ticket. */
+  room?: { name: string; role: Role };
 }
 
 /** Set when the user is signed in: the name comes from the identity and is not editable. */
@@ -41,8 +46,7 @@ export function renderPrejoin(
   opts: PrejoinOptions = {},
 ): () => void {
   const local = new LocalMedia();
-  let micOn = true;
-  let camOn = true;
+  let { micOn, camOn } = loadOnOff();
   let handedOver = false;
   let meter: LevelMeter | null = null;
   let raf = 0;
@@ -72,6 +76,7 @@ export function renderPrejoin(
   }
   let joining = false;
   const joinButton = h('button', { type: 'submit', class: 'btn btn-primary btn-large' });
+  const netTest = netTestLink(true); // a new tab: the preview here stays
 
   const pickers = h('div', { class: 'pickers' });
   const camSelect = picker('camera-select', 'cameraPicker');
@@ -99,9 +104,11 @@ export function renderPrejoin(
     pickers,
     joinButton,
     joinError,
+    netTest.el,
   );
 
   const paint = () => {
+    netTest.paint();
     setText(heading, t('prejoinTitle'));
     setText(meetingLine, t('prejoinMeeting', { code }));
     setText(countLine, count === 0 ? t('prejoinCount0') : count === 1 ? t('prejoinCount1') : t('prejoinCountN', { n: count }));
@@ -171,11 +178,13 @@ export function renderPrejoin(
 
   micButton.addEventListener('click', () => {
     micOn = !micOn;
+    saveOnOff({ micOn });
     if (local.mic) local.mic.enabled = micOn;
     paint();
   });
   camButton.addEventListener('click', async () => {
     camOn = !camOn;
+    saveOnOff({ camOn });
     if (!camOn) local.stopCamera();
     else await local.startCamera(local.prefs.cameraId).catch(() => (camOn = false));
     showCamera();
@@ -248,10 +257,11 @@ export function renderPrejoin(
   focusHeading(main);
 
   let gone = false;
-  void local.start(true).then(async () => {
+  void local.start(camOn).then(async () => {
     if (gone) return local.stopAll();
     if (!local.camera) camOn = false;
     if (!local.mic) micOn = false;
+    if (local.mic) local.mic.enabled = micOn;
     showCamera();
     startMeter();
     raf = requestAnimationFrame(tick);
