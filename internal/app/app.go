@@ -162,7 +162,8 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	proxies, _ := realip.ParsePrefixes(cfg.HTTP.TrustedProxies) // checked by Validate
 	srv := &http.Server{
 		TLSConfig:         tlsCfg,
-		Handler:           realip.Handler(proxies, handler),
+		Handler:           withTLSState(realip.Handler(proxies, handler)),
+		ConnContext:       tlsStateContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),

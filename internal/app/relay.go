@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -248,4 +250,33 @@ func (r *relay) close() {
 	if r.demux != nil {
 		_ = r.demux.Close()
 	}
+}
+
+// tlsStateKey keys the TLS state of a connection in its requests' contexts.
+type tlsStateKey struct{}
+
+// tlsStateContext keeps the TLS state of a connection the relay's demultiplexer handed over, which
+// net/http does not see (see turn.TLSState).
+func tlsStateContext(ctx context.Context, c net.Conn) context.Context {
+	if _, ok := c.(*tls.Conn); ok {
+		return ctx // net/http sets Request.TLS itself
+	}
+	if st := turn.TLSState(c); st != nil {
+		return context.WithValue(ctx, tlsStateKey{}, st)
+	}
+	return ctx
+}
+
+// withTLSState sets Request.TLS from tlsStateContext, so that everything that asks whether a
+// request came over HTTPS (secure cookies, HSTS, links) gets the same answer on a shared port.
+func withTLSState(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			if st, ok := r.Context().Value(tlsStateKey{}).(*tls.ConnectionState); ok {
+				r = r.WithContext(r.Context())
+				r.TLS = st
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

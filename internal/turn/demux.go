@@ -182,6 +182,22 @@ type peekedConn struct {
 
 func (c *peekedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
 
+// ConnectionState is the TLS state of the connection (see TLSState).
+func (c *peekedConn) ConnectionState() tls.ConnectionState {
+	return c.Conn.(*tls.Conn).ConnectionState()
+}
+
+// TLSState returns the TLS state of a connection the demultiplexer handed to the web server,
+// which net/http cannot see when the connection's first bytes were read ahead (it only
+// recognises a *tls.Conn): set it as the request's TLS (see http.Server.ConnContext).
+func TLSState(c net.Conn) *tls.ConnectionState {
+	if s, ok := c.(interface{ ConnectionState() tls.ConnectionState }); ok {
+		st := s.ConnectionState()
+		return &st
+	}
+	return nil
+}
+
 // chanListener is a listener whose connections are handed to it.
 type chanListener struct {
 	addr  net.Addr
