@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -26,8 +27,6 @@ type BusConfig struct {
 	// CAFile verifies the servers' TLS certificates; CertFile and KeyFile are this node's client
 	// certificate, for servers that ask for one.
 	CAFile, CertFile, KeyFile string
-	// StoreDir holds the embedded server's JetStream files. Empty: kept in memory.
-	StoreDir string
 	// Name names the connection, as NATS monitoring shows it.
 	Name string
 	// ConnectTimeout bounds the first connection. Default 5s.
@@ -39,6 +38,7 @@ type Bus struct {
 	Conn     *nats.Conn
 	JS       jetstream.JetStream
 	embedded *server.Server
+	storeDir string // the embedded server's own directory, removed at Close
 	log      *slog.Logger
 }
 
@@ -67,11 +67,11 @@ func Connect(ctx context.Context, cfg BusConfig, log *slog.Logger) (*Bus, error)
 	}
 	addr := cfg.URL
 	if addr == "" {
-		ns, err := startEmbedded(cfg)
+		ns, dir, err := startEmbedded(cfg)
 		if err != nil {
 			return nil, err
 		}
-		b.embedded = ns
+		b.embedded, b.storeDir = ns, dir
 		opts = append(opts, nats.InProcessServer(ns))
 	} else {
 		if cfg.Credentials != "" {
@@ -115,28 +115,34 @@ func Connect(ctx context.Context, cfg BusConfig, log *slog.Logger) (*Bus, error)
 	return b, nil
 }
 
-func startEmbedded(cfg BusConfig) (*server.Server, error) {
+// startEmbedded runs a NATS server in this process, with no listening port. Its JetStream
+// directory is a fresh private one (the cluster's buckets live in memory; nothing needs to
+// outlive the process), never the server's default, which other processes on the machine share.
+func startEmbedded(cfg BusConfig) (*server.Server, string, error) {
+	dir, err := os.MkdirTemp("", "visio-nats-")
+	if err != nil {
+		return nil, "", fmt.Errorf("cluster: embedded NATS: %w", err)
+	}
 	opts := &server.Options{
 		ServerName: "visio-embedded",
 		DontListen: true,
 		JetStream:  true,
-		StoreDir:   cfg.StoreDir,
+		StoreDir:   dir,
 		NoSigs:     true,
 		NoLog:      true,
 	}
-	if cfg.StoreDir == "" {
-		opts.JetStreamMaxStore = 0
-	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: embedded NATS: %w", err)
+		_ = os.RemoveAll(dir)
+		return nil, "", fmt.Errorf("cluster: embedded NATS: %w", err)
 	}
 	ns.Start()
 	if !ns.ReadyForConnections(cfg.ConnectTimeout) {
 		ns.Shutdown()
-		return nil, errors.New("cluster: embedded NATS server did not start")
+		_ = os.RemoveAll(dir)
+		return nil, "", errors.New("cluster: embedded NATS server did not start")
 	}
-	return ns, nil
+	return ns, dir, nil
 }
 
 // Close drains nothing: it closes the connection and stops the embedded server.
@@ -151,6 +157,7 @@ func (b *Bus) shutdownEmbedded() {
 	if b.embedded != nil {
 		b.embedded.Shutdown()
 		b.embedded.WaitForShutdown()
+		_ = os.RemoveAll(b.storeDir)
 	}
 }
 

@@ -97,16 +97,21 @@ func Join(ctx context.Context, bus *Bus, cfg Config, log *slog.Logger) (*Member,
 		cfg.Node.Started = cfg.Now().UTC()
 	}
 	m := &Member{bus: bus, cfg: cfg, seal: sealer{cfg.Key}, log: log, view: map[string]*peer{}, placed: map[string]placement{}}
+	// The embedded server's state lives and dies with the process: keep it in memory.
+	storage := jetstream.FileStorage
+	if bus.Embedded() {
+		storage = jetstream.MemoryStorage
+	}
 	var err error
 	// Entries of nodes gone for good are forgotten after a while; a live node refreshes its own.
 	m.nodes, err = bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: nodesBucket, Description: "visio nodes", History: 1, TTL: max(time.Minute, 20*cfg.DeadAfter), Replicas: max(1, cfg.Replicas),
+		Bucket: nodesBucket, Description: "visio nodes", History: 1, TTL: max(time.Minute, 20*cfg.DeadAfter), Replicas: max(1, cfg.Replicas), Storage: storage,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: node registry: %v", ErrUnreachable, err)
 	}
 	m.rooms, err = bus.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: roomsBucket, Description: "visio room placements", History: 1, Replicas: max(1, cfg.Replicas),
+		Bucket: roomsBucket, Description: "visio room placements", History: 1, Replicas: max(1, cfg.Replicas), Storage: storage,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: room placements: %v", ErrUnreachable, err)

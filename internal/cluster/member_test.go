@@ -368,3 +368,34 @@ func TestEmbeddedBus(t *testing.T) {
 		t.Errorf("status %s", b)
 	}
 }
+
+// TestEmbeddedBusesAreApart: two single nodes on one machine (tests, or two services) each see
+// only themselves: an embedded server's state is its own.
+func TestEmbeddedBusesAreApart(t *testing.T) {
+	ctx := context.Background()
+	var members []*Member
+	for i, key := range [][]byte{testKey, []byte("another key of thirty-two bytes!")} {
+		bus, err := Connect(ctx, BusConfig{}, quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bus.Close()
+		reg := prometheus.NewRegistry()
+		m, err := Join(ctx, bus, Config{Node: NodeInfo{ID: fmt.Sprintf("solo-%d", i)}, Key: key, Metrics: NewMetrics(reg)}, quiet())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Place(ctx, "same-room"); err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, m)
+	}
+	for i, m := range members {
+		if st := m.Status(); len(st) != 1 || st[0].ID != fmt.Sprintf("solo-%d", i) {
+			t.Errorf("node %d sees %+v", i, st)
+		}
+		if n, err := m.Place(ctx, "same-room"); err != nil || n.ID != m.ID() {
+			t.Errorf("node %d: room on %q (%v)", i, n.ID, err)
+		}
+	}
+}
