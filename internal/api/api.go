@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"visio/internal/room"
+	"visio/internal/store"
 )
 
 // Rooms is what the API needs to know about live meetings.
@@ -34,6 +35,10 @@ type Params struct {
 	Log       *slog.Logger
 	// Transcripts are the meeting transcripts (transcripts.go); nil: none.
 	Transcripts Transcripts
+	// Recordings are the recorded meetings' files and RecordingStore their records
+	// (recordings.go); nil: recording is off.
+	Recordings     RecordingFiles
+	RecordingStore store.Recordings
 	// RoomLimits bound room creation (roomlimits.go).
 	RoomLimits RoomLimits
 	// NoMetrics leaves /metrics out: they are served on their own listener (http.metrics_addr).
@@ -61,6 +66,7 @@ func NewHandler(p Params) http.Handler {
 	s.routeMembers(mux)
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
+	s.routeRecordings(mux)
 	s.routeNetTest(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")

@@ -36,6 +36,7 @@ type App struct {
 	hub    *signal.Hub
 	acc    *access        // store, sign-in, join tokens (access.go)
 	tx     *transcription // transcription.go
+	rc     *recordings    // recording.go
 	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
@@ -102,6 +103,11 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	undo = append(undo, acc.close, func() { tx.finish(hub) }, func() { _ = engine.Close() })
+	rc, err := newRecordings(cfg, acc.db, hub, reg, log.With("component", "recording"))
+	if err != nil {
+		return fail(err)
+	}
+	undo = append(undo, rc.close)
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -137,13 +143,13 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
 		Rooms:  hub, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
-		Transcripts: tx.store,
-		RoomLimits:  api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
-		NoMetrics:   cfg.HTTP.MetricsAddr != "",
-		HSTS:        cfg.HTTP.TLSCert != "",
-		Draining:    nd.member.Draining,
-		NetTest:     &netTest{engine: engine, relay: rl},
-	}))
+		Transcripts: tx.store, RecordingStore: acc.db,
+		RoomLimits: api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
+		NoMetrics:  cfg.HTTP.MetricsAddr != "",
+		HSTS:       cfg.HTTP.TLSCert != "",
+		Draining:   nd.member.Draining,
+		NetTest:    &netTest{engine: engine, relay: rl},
+	}.WithRecordings(rc.files())))
 	if err != nil {
 		return fail(err)
 	}
@@ -162,7 +168,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, node: nd, http: srv, ln: ln, serve: lnServe,
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, node: nd, http: srv, ln: ln, serve: lnServe,
 		relay: rl, metrics: metrics}, nil
 }
 
@@ -228,6 +234,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	a.tx.start()
+	a.rc.start()
 	a.acc.start()
 	a.node.start()
 	g.Go(func(context.Context) {
@@ -256,6 +263,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 		a.log.Warn("some sessions did not end in time", "err", err)
 	}
 	a.tx.finish(a.hub)
+	a.rc.finish()
 	if err := a.http.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 		_ = a.http.Close()

@@ -575,6 +575,8 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.TranscriptionState{}
 	case "caption":
 		msg = &signal.Caption{}
+	case "recording_state":
+		msg = &signal.RecordingState{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -26,6 +26,8 @@ type Config struct {
 	Auth   Auth   `toml:"auth"`
 	// Transcription configures live meeting transcription (transcription.go).
 	Transcription Transcription `toml:"transcription"`
+	// Recording configures meeting recording (recording.go).
+	Recording Recording `toml:"recording"`
 	// Cluster configures several nodes serving as one (cluster.go).
 	Cluster Cluster `toml:"cluster"`
 	// TURN configures the relay for networks that let no direct media through (turn.go).
@@ -176,6 +178,7 @@ func Default() Config {
 		Auth:  defaultAuth(),
 
 		Transcription: defaultTranscription(),
+		Recording:     defaultRecording(),
 		Cluster:       defaultCluster(),
 		TURN:          defaultTURN(),
 	}
@@ -278,6 +281,7 @@ func (c *Config) Validate() error {
 	c.Store.validate(add)
 	c.Auth.validate(add)
 	c.Transcription.validate(add)
+	c.Recording.validate(add)
 	c.Cluster.validate(c.Store, add)
 	c.TURN.validate(c.HTTP, add)
 	return errors.Join(errs...)

@@ -181,6 +181,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if err := applyTranscriptionEnv(&cfg.Transcription, getenv); err != nil {
 		return err
 	}
+	if err := applyRecordingEnv(&cfg.Recording, getenv); err != nil {
+		return err
+	}
 	if v := getenv("VISIO_AUTH_SCOPES"); v != "" {
 		cfg.Auth.Scopes = strings.Fields(strings.ReplaceAll(v, ",", " "))
 	}

@@ -49,6 +49,8 @@ type Welcome struct {
 	ResumeToken   string
 	Resumed       bool
 	Transcription TranscriptionState
+	// Recording is the meeting's recording state (recording.go): known before any media.
+	Recording RecordingState
 }
 
 // ParticipantJoined, ParticipantUpdated and ParticipantLeft keep everyone's list current.

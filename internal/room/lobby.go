@@ -58,6 +58,7 @@ func (m *Meeting) join(conn Conn, addr string, e Entrant) (*Participant, *LobbyR
 	req.timer = m.ms.clock.AfterFunc(m.ms.p.LobbyTimeout, func() { m.settleOne(req, "timeout") })
 	moderators := m.sendModeratorsLocked(LobbyRequested{Entry: req.entry()})
 	conn.Send(Waiting{RequestID: req.id, ModeratorsPresent: moderators > 0})
+	conn.Send(m.recordingStateLocked(nil)) // those waiting know whether the meeting is recorded
 	m.mu.Unlock()
 	m.ms.log.Info("waiting in the lobby", "room", m.code, "request", req.id, "signed_in", e.SignedIn)
 	return nil, req, nil

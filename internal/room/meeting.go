@@ -32,6 +32,7 @@ type Meeting struct {
 
 	created       time.Time         // the zero of the meeting's clock
 	transcription roomTranscription // transcription.go
+	recording     roomRecording     // recording.go
 }
 
 func newMeeting(ms *Meetings, code string) *Meeting {
@@ -92,6 +93,7 @@ func (m *Meeting) enter(conn Conn, e Entrant, req *LobbyRequest) (*Participant, 
 		req.p = p
 	}
 	m.transcriptionJoinedLocked(p)
+	m.recordingJoinedLocked(p)
 	m.sendWelcomeLocked(p, conn, false)
 	m.broadcastLocked(p, ParticipantJoined{Participant: p.infoLocked()})
 	m.mu.Unlock()
@@ -172,6 +174,7 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 		ResumeToken:   p.token,
 		Resumed:       resumed,
 		Transcription: m.transcriptionStateLocked(p),
+		Recording:     m.recordingStateLocked(p),
 	})
 	// After the welcome: an offer the media side sends meanwhile goes to the old connection,
 	// and Peer.Resume sends it again.

@@ -30,6 +30,8 @@ type Params struct {
 	Clock Clock
 	// Transcription enables live transcription (nil: unavailable).
 	Transcription *Transcription
+	// Recording enables recording (nil: unavailable; recording.go).
+	Recording *Recording
 	// Rooms and Participants count live meetings and their participants (nil: not counted).
 	Rooms, Participants Gauge
 	Log                 *slog.Logger
@@ -79,6 +81,7 @@ func New(p Params) *Meetings {
 	}
 	ms.knocks = newKnockLimiter(ms.clock.Now)
 	ms.SetTranscription(p.Transcription)
+	ms.SetRecording(p.Recording)
 	return ms
 }
 
@@ -174,6 +177,7 @@ func (ms *Meetings) drop(m *Meeting) {
 	}
 	ms.mu.Unlock()
 	m.endTranscription()
+	m.endRecording()
 	m.media.Close()
 	ms.log.Info("room closed", "room", m.code)
 }

@@ -10,7 +10,8 @@ type AudioTap func(participantID, trackID string, rtpTimestamp uint32, payload [
 
 // audioTap holds a room's tap; the zero value is "no tap".
 type audioTap struct {
-	fn atomic.Pointer[AudioTap]
+	fn    atomic.Pointer[AudioTap]
+	media atomic.Pointer[mediaTapBox] // recording's view of every track (mediatap.go)
 }
 
 // SetAudioTap installs tap for every audio track of the room, present and future; nil removes

@@ -310,6 +310,7 @@ func (t *publishedTrack) forward(l *layer) {
 		if audio {
 			t.tapAudio(pkt.Timestamp, pkt.Payload)
 		}
+		t.tapMedia(l.idx, now, &pkt)
 
 		downs := t.downs.Load()
 		if downs == nil {

@@ -51,6 +51,9 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *TranscriptionControl:
 		s.count("transcription")
 		return s.p.ControlTranscription(m.Action)
+	case *RecordingControl:
+		s.count("recording")
+		return s.p.ControlRecording(m.Action, m.AudioOnly)
 	case *Captions:
 		s.count("captions")
 		s.p.SetCaptions(m.Enabled)

@@ -53,6 +53,12 @@ func (h *Hub) encode(ev room.Event) any {
 		st := transcriptionJSON(e)
 		st.Type = "transcription_state"
 		return st
+	case room.RecordingState:
+		st := recordingJSON(e)
+		st.Type = "recording_state"
+		return st
+	case room.RecordingFailed:
+		return ErrorMessage{Type: "error", Code: CodeRecordingFailed, Message: e.Message}
 	case room.Caption:
 		return Caption{Type: "caption", ParticipantID: e.ParticipantID, Name: e.Name,
 			StartMS: e.Start.Milliseconds(), EndMS: e.End.Milliseconds(), Text: e.Text}
@@ -95,6 +101,7 @@ func (h *Hub) welcome(e room.Welcome) Welcome {
 			ReconnectGraceMS:     h.cfg.ReconnectGrace.Milliseconds(),
 		},
 		Transcription: transcriptionJSON(e.Transcription),
+		Recording:     recordingJSON(e.Recording),
 	}
 }
 
@@ -119,6 +126,15 @@ func transcriptionJSON(t room.TranscriptionState) TranscriptionState {
 		Available: t.Available, Reason: t.Reason, Notice: t.Notice, CanControl: t.CanControl, TranscriptID: t.TranscriptID}
 	if t.By != nil {
 		st.By = &ParticipantRef{ID: t.By.ID, Name: t.By.Name}
+	}
+	return st
+}
+
+func recordingJSON(r room.RecordingState) RecordingState {
+	st := RecordingState{State: r.State, AudioOnly: r.AudioOnly, StartsAt: r.StartsAt, StartedAt: r.StartedAt,
+		Available: r.Available, CanControl: r.CanControl, Stopped: r.Stopped, RecordingID: r.RecordingID}
+	if r.By != nil {
+		st.By = &ParticipantRef{ID: r.By.ID, Name: r.By.Name}
 	}
 	return st
 }

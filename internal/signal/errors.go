@@ -30,6 +30,7 @@ func protocolError(err error) *ProtocolError {
 		{room.ErrForbidden, CodeForbidden, false},
 		{room.ErrUnknownParticipant, CodeUnknownParticipant, false},
 		{room.ErrTranscriptionUnavailable, CodeTranscriptionUnavailable, false},
+		{room.ErrRecordingUnavailable, CodeRecordingUnavailable, false},
 		{sfu.ErrBadSDP, CodeBadSDP, false},
 		{sfu.ErrBadCandidate, CodeBadCandidate, false},
 		{sfu.ErrBadTrack, CodeBadTrack, false},

@@ -88,6 +88,9 @@ func NewHub(cfg Config, gate Gate, engine *sfu.Engine, metrics *Metrics, log *sl
 // SetTranscription enables live transcription in the hub's meetings. Call it before serving.
 func (h *Hub) SetTranscription(t *room.Transcription) { h.meetings.SetTranscription(t) }
 
+// SetRecording enables recording in the hub's meetings. Call it before serving.
+func (h *Hub) SetRecording(r *room.Recording) { h.meetings.SetRecording(r) }
+
 // Locked reports whether a moderator locked the meeting in progress in room code.
 func (h *Hub) Locked(code string) bool { return h.meetings.Locked(code) }
 

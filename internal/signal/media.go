@@ -41,6 +41,22 @@ func (m mediaRoom) SetAudioTap(tap room.AudioTap) {
 
 func (m mediaRoom) Close() { m.r.Close() }
 
+var _ room.RecordingMedia = mediaRoom{}
+
+// Record implements room.RecordingMedia: the recorder (recording.Recorder) is the SFU room's
+// media tap.
+func (m mediaRoom) Record(r room.Recorder) {
+	tap, ok := r.(sfu.MediaTap)
+	if !ok {
+		m.r.SetMediaTap(nil)
+		return
+	}
+	m.r.SetMediaTap(tap)
+}
+
+// RequestKeyframe implements room.RecordingMedia.
+func (m mediaRoom) RequestKeyframe(trackID string) { m.r.RequestKeyframe(trackID) }
+
 // speakerEvents hands the SFU room's events to the meeting.
 type speakerEvents struct{ events room.MediaEvents }
 

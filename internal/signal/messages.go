@@ -144,6 +144,8 @@ func Decode(data []byte) (any, error) {
 		msg = &TranscriptionControl{}
 	case "captions":
 		msg = &Captions{}
+	case "recording":
+		msg = &RecordingControl{}
 	case "admit":
 		msg = &LobbyDecision{Admit: true}
 	case "deny":
@@ -242,6 +244,10 @@ func validate(msg any) error {
 		if m.Action != "start" && m.Action != "stop" {
 			return badMessage("transcription: action must be start or stop")
 		}
+	case *RecordingControl:
+		if m.Action != "start" && m.Action != "stop" {
+			return badMessage("recording: action must be start or stop")
+		}
 	}
 	return nil
 }
@@ -338,6 +344,9 @@ type Welcome struct {
 	Limits       LimitsJSON         `json:"limits"`
 	// Transcription is the room's transcription state (transcription_messages.go).
 	Transcription TranscriptionState `json:"transcription"`
+	// Recording is the room's recording state (recording_messages.go): a participant knows
+	// whether the meeting is recorded before sending any media.
+	Recording RecordingState `json:"recording"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

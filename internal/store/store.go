@@ -99,6 +99,7 @@ type Store interface {
 	Apps
 	Sessions
 	TokenIDs
+	Recordings
 	// Close releases the database; safe to call twice.
 	Close() error
 }

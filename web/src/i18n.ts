@@ -2,6 +2,7 @@
 // The language is chosen by ?lang=xx, then localStorage, then the browser's languages, then French.
 
 import { accessEn, accessFr } from './i18n-access';
+import { recordingEn, recordingFr } from './i18n-recording';
 import { transcriptionEn, transcriptionFr } from './i18n-transcription';
 import { networkEn, networkFr } from './i18n-network';
 import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
@@ -9,6 +10,7 @@ import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
 const fr = {
   ...accessFr,
   ...transcriptionFr,
+  ...recordingFr,
   ...networkFr,
   ...everydayFr,
   productName: 'Visio',
@@ -107,6 +109,7 @@ export type Lang = 'fr' | 'en';
 const en: Record<Key, string> = {
   ...accessEn,
   ...transcriptionEn,
+  ...recordingEn,
   ...networkEn,
   ...everydayEn,
   productName: 'Visio',

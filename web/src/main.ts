@@ -9,6 +9,7 @@ import { renderHome } from './views/home';
 import { renderMessage } from './views/message';
 import { renderMeetingFlow } from './views/flow';
 import { renderTranscripts } from './views/transcripts';
+import { renderRecordings } from './views/recordings';
 import { mountAccount } from './views/account';
 import { renderNetTest } from './views/nettest';
 
@@ -26,6 +27,9 @@ function route(path: string): void {
   } else if (code === 'transcripts') {
     document.body.dataset.view = 'transcripts';
     cleanup = renderTranscripts(main);
+  } else if (code === 'recordings') {
+    document.body.dataset.view = 'recordings';
+    cleanup = renderRecordings(main);
   } else if (code === 'connection-test') {
     document.body.dataset.view = 'nettest';
     cleanup = renderNetTest(main);

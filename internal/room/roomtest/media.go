@@ -62,6 +62,7 @@ type Room struct {
 	peers  map[string]*Peer
 	tapped bool
 	closed bool
+	rec    recordingState // recording.go
 }
 
 var _ room.Media = (*Room)(nil)

@@ -38,6 +38,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Sessions", testSessions},
 		{"TokenIDs", testTokenIDs},
 		{"TokenIDsConcurrent", testTokenIDsConcurrent},
+		{"Recordings", testRecordings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 // Types of the signalling protocol, version 1 (docs/protocol.md).
 
 import type { AccessClientMessage, AccessServerMessage, AccessWelcome, ParticipantRole } from './access';
+import type { RecordingClientMessage, RecordingServerMessage, RecordingWelcome } from './recording';
 import type { TranscriptionClientMessage, TranscriptionServerMessage, TranscriptionWelcome } from './transcription';
 
 export type Source = 'microphone' | 'camera' | 'screen' | 'screen_audio';
@@ -52,9 +53,11 @@ export type ServerMessage =
       ice_servers?: RTCIceServer[];
       resumed?: boolean;
     } & AccessWelcome &
-      TranscriptionWelcome)
+      TranscriptionWelcome &
+      RecordingWelcome)
   | AccessServerMessage
   | TranscriptionServerMessage
+  | RecordingServerMessage
   | { type: 'participant_joined'; participant: Participant }
   | { type: 'participant_updated'; participant: Participant }
   | { type: 'participant_left'; participant_id: string; reason?: string }
@@ -71,6 +74,7 @@ export type ClientMessage =
   | { type: 'join'; name?: string; token?: string; resume_token?: string }
   | AccessClientMessage
   | TranscriptionClientMessage
+  | RecordingClientMessage
   | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }

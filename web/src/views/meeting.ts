@@ -12,6 +12,7 @@ import { Pager } from '../meeting/pager';
 import { SubscriptionReporter } from '../meeting/subscriptions';
 import { Tile, type TileInfo } from '../meeting/tile';
 import { TranscriptionUI } from '../meeting/transcription';
+import { RecordingUI } from '../meeting/recording';
 import { AccessUi } from '../meeting/access-ui';
 import { MeetingExtras } from '../meeting/extras';
 import { Effects } from '../meeting/effects-ui';
@@ -66,12 +67,14 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     message: (m) => {
       access.handle(m);
       transcription.onMessage(m);
+      recording.onMessage(m);
     },
   });
   session.tokens = choice.tokens ?? null;
   const access = new AccessUi({ session, change: () => schedule(), notify: (text) => showToast(text), outcome: (o) => choice.onOutcome?.(o) });
   const transcription = new TranscriptionUI((m) => session.send(m), (text) => showToast(text));
   transcription.moderator = () => access.state.canModerate;
+  const recording = new RecordingUI((m) => session.send(m), (text) => showToast(text));
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, composed: effects.composed, noise: effects.noiseActive } }));
@@ -345,10 +348,11 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     mediaCheck.paint();
   });
 
-  controls.el.lastElementChild?.before(...transcription.controls);
+  controls.el.lastElementChild?.before(...transcription.controls, ...recording.controls);
+  access.lobby.el.append(recording.lobbyNotice);
   access.mountButton(controls.el);
   controls.el.insertBefore(extras.button, controls.el.lastElementChild);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements), access.lobby.el, access.confirm.el);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -369,6 +373,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     }
     selfMeter?.close();
     transcription.close();
+    recording.close();
     access.close();
     extras.close();
     effects.close();

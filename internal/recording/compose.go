@@ -1,0 +1,226 @@
+package recording
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ComposeParams say how to compose a recording.
+type ComposeParams struct {
+	// Dir is the recording's directory (its manifest and track files).
+	Dir string
+	// Out is the file to write; its extension should be .webm, or .ogg when AudioOnly.
+	Out string
+	// AudioOnly writes an Ogg/Opus file of the mixed audio (a podcast of the meeting).
+	AudioOnly bool
+	// Width, Height and FPS of the composed video (default 1280x720 at 25 fps).
+	Width, Height, FPS int
+	// FFmpeg is the ffmpeg program (default: "ffmpeg" found on PATH).
+	FFmpeg string
+	// Threads bounds ffmpeg's threads (default 2).
+	Threads int
+}
+
+// Composed describes a composed file.
+type Composed struct {
+	File     string
+	Duration time.Duration
+	Size     int64
+	// CPU is the CPU time ffmpeg used (user + system).
+	CPU time.Duration
+}
+
+// FFmpegPath returns the ffmpeg program to use, or ErrNoFFmpeg.
+func FFmpegPath(configured string) (string, error) {
+	if configured == "" {
+		configured = "ffmpeg"
+	}
+	p, err := exec.LookPath(configured)
+	if err != nil {
+		return "", fmt.Errorf("%w (%s)", ErrNoFFmpeg, configured)
+	}
+	return p, nil
+}
+
+// Duration returns how long a recording lasts: from its start to its end, or, after a crash,
+// to the last write of any of its files.
+func Duration(dir string, m *Manifest) time.Duration {
+	if !m.EndedAt.IsZero() {
+		return m.EndedAt.Sub(m.StartedAt)
+	}
+	var last time.Time
+	for _, t := range m.Tracks {
+		if fi, err := os.Stat(filepath.Join(dir, t.File)); err == nil && fi.ModTime().After(last) {
+			last = fi.ModTime()
+		}
+	}
+	if last.Before(m.StartedAt) {
+		return 0
+	}
+	return last.Sub(m.StartedAt)
+}
+
+// Compose writes the recording in p.Dir as one file, with ffmpeg: the cameras in a grid (the
+// screen share on the main stage), every participant's audio mixed at its offset. It is bounded
+// by ctx; give it a deadline.
+func Compose(ctx context.Context, p ComposeParams) (*Composed, error) {
+	ffmpeg, err := FFmpegPath(p.FFmpeg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ReadManifest(p.Dir)
+	if err != nil {
+		return nil, err
+	}
+	dur := Duration(p.Dir, m)
+	if len(m.Tracks) == 0 || dur <= 0 {
+		return nil, ErrNothingRecorded
+	}
+	args := composeArgs(p, m, dur)
+	tmp := p.Out + ".part" + filepath.Ext(p.Out)
+	args = append(args, tmp)
+	cmd := exec.CommandContext(ctx, ffmpeg, args...)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		_ = os.Remove(tmp)
+		msg := stderr.String()
+		if len(msg) > 2000 {
+			msg = msg[len(msg)-2000:]
+		}
+		return nil, fmt.Errorf("compose %s: ffmpeg: %w: %s", m.ID, err, strings.TrimSpace(msg))
+	}
+	if err := os.Rename(tmp, p.Out); err != nil {
+		return nil, fmt.Errorf("compose %s: %w", m.ID, err)
+	}
+	fi, err := os.Stat(p.Out)
+	if err != nil {
+		return nil, err
+	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return &Composed{File: p.Out, Duration: dur, Size: fi.Size(), CPU: cpu}, nil
+}
+
+// composeArgs builds ffmpeg's command line (without the output file).
+func composeArgs(p ComposeParams, m *Manifest, dur time.Duration) []string {
+	w, h, fps := p.Width, p.Height, p.FPS
+	if w <= 0 || h <= 0 {
+		w, h = 1280, 720
+	}
+	if fps <= 0 {
+		fps = 25
+	}
+	threads := p.Threads
+	if threads <= 0 {
+		threads = 2
+	}
+	secs := fmt.Sprintf("%.3f", dur.Seconds())
+	args := []string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-threads", fmt.Sprint(threads)}
+	var graph []string
+	var audio []string
+	video := !p.AudioOnly && !m.AudioOnly
+	var cams, screens []string
+	seen := map[string]bool{}
+	tileOf := func(t Track) string {
+		if t.Source == "screen" {
+			return "screen:" + t.ID
+		}
+		return "camera:" + t.Participant
+	}
+	in := 0
+	for _, t := range m.Tracks {
+		if t.Kind == "video" && !video {
+			continue
+		}
+		if t.Kind == "video" {
+			k := tileOf(t)
+			if !seen[k] {
+				seen[k] = true
+				if t.Source == "screen" {
+					screens = append(screens, k)
+				} else {
+					cams = append(cams, k)
+				}
+			}
+		}
+	}
+	// The cameras are in a grid while nothing is shared, and in a column beside the stage while
+	// a screen is (the share's span from the manifest; to the end when unknown).
+	grid, stage := layout(w, h, cams, nil), layout(w, h, cams, screens)
+	var spans []string
+	for _, t := range m.Tracks {
+		if t.Kind == "video" && t.Source == "screen" {
+			end := dur.Seconds()
+			if t.EndMS > t.OffsetMS {
+				end = float64(t.EndMS) / 1000
+			}
+			spans = append(spans, fmt.Sprintf("between(t\\,%.3f\\,%.3f)", float64(t.OffsetMS)/1000, end))
+		}
+	}
+	sharing := "gt(" + strings.Join(spans, "+") + "\\,0)"
+	last := "base"
+	if video {
+		graph = append(graph, fmt.Sprintf("color=c=black:s=%dx%d:r=%d:d=%s[base]", w, h, fps, secs))
+	}
+	// place scales input stream src into tile r and overlays it on the picture so far, when
+	// enable holds ("" always).
+	place := func(src, name string, r rect, enable string) {
+		graph = append(graph, fmt.Sprintf("%sscale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1[v%s]",
+			src, r.w, r.h, r.w, r.h, name))
+		opt := ""
+		if enable != "" {
+			opt = ":enable=" + enable
+		}
+		graph = append(graph, fmt.Sprintf("[%s][v%s]overlay=%d:%d:eof_action=pass:repeatlast=0%s[o%s]", last, name, r.x, r.y, opt, name))
+		last = "o" + name
+	}
+	for _, t := range m.Tracks {
+		if t.Kind == "video" && !video {
+			continue
+		}
+		args = append(args, "-i", filepath.Join(p.Dir, t.File))
+		off := fmt.Sprintf("%.3f", float64(t.OffsetMS)/1000)
+		switch {
+		case t.Kind == "audio":
+			graph = append(graph, fmt.Sprintf("[%d:a]aresample=48000,adelay=%d:all=1[a%d]", in, t.OffsetMS, in))
+			audio = append(audio, fmt.Sprintf("[a%d]", in))
+		case t.Source == "screen" || len(spans) == 0:
+			place(fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,", in, off), fmt.Sprint(in), stage[tileOf(t)], "")
+		default:
+			graph = append(graph, fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,split=2[g%d][s%d]", in, off, in, in))
+			place(fmt.Sprintf("[g%d]", in), fmt.Sprintf("%dg", in), grid[tileOf(t)], "not("+sharing+")")
+			place(fmt.Sprintf("[s%d]", in), fmt.Sprintf("%ds", in), stage[tileOf(t)], sharing)
+		}
+		in++
+	}
+	switch len(audio) {
+	case 0:
+		graph = append(graph, fmt.Sprintf("anullsrc=r=48000:cl=stereo:d=%s[aout]", secs))
+	case 1:
+		graph = append(graph, audio[0]+"apad[aout]")
+	default:
+		graph = append(graph, fmt.Sprintf("%samix=inputs=%d:duration=longest:normalize=0,apad[aout]", strings.Join(audio, ""), len(audio)))
+	}
+	if video {
+		graph = append(graph, "["+last+"]format=yuv420p[vout]")
+	}
+	args = append(args, "-filter_complex", strings.Join(graph, ";"), "-map", "[aout]")
+	if video {
+		args = append(args, "-map", "[vout]", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
+			"-b:v", "1500k", "-g", fmt.Sprint(fps*4), "-r", fmt.Sprint(fps))
+	}
+	args = append(args, "-c:a", "libopus", "-b:a", "64k", "-t", secs)
+	if video {
+		args = append(args, "-f", "webm")
+	} else {
+		args = append(args, "-f", "ogg")
+	}
+	return args
+}
