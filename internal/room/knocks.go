@@ -51,11 +51,20 @@ func limiterFor(m map[string]*rate.Limiter, key string, r rate.Limit, burst int,
 		return l
 	}
 	if len(m) >= knockLimiterMax {
+		// Full: look at a few entries (Go's map order is random) and forget one, preferably
+		// one that has refilled. Each knock costs the same however many keys a flood brings;
+		// a key forgotten while in use starts afresh, with at most one more burst.
+		var victim string
+		seen := 0
 		for k, l := range m {
-			if l.TokensAt(now) >= float64(l.Burst()) {
-				delete(m, k)
+			if victim == "" || l.TokensAt(now) >= float64(l.Burst()) {
+				victim = k
+			}
+			if seen++; seen == 8 {
+				break
 			}
 		}
+		delete(m, victim)
 	}
 	l := rate.NewLimiter(r, burst)
 	m[key] = l
