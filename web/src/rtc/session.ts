@@ -49,6 +49,8 @@ export interface LayersNote {
 const backoffMs = [500, 1000, 2000, 4000, 5000];
 const giveUpAfterMs = 120_000;
 const fatalCodes = new Set(['invalid_name', 'room_full']);
+/** Refusals that pass: the server closes the socket, and the session retries with its back-off. */
+const retryCodes = new Set(['too_many_connections', 'join_timeout']);
 
 export class Session {
   state: ConnState = { kind: 'connecting' };
@@ -352,6 +354,7 @@ export class Session {
       this.participants.clear();
       return;
     }
+    if (retryCodes.has(code)) return;
     if (fatal || fatalCodes.has(code)) {
       this.stopped = true;
       this.teardown();
