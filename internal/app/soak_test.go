@@ -289,7 +289,7 @@ func TestSoak(t *testing.T) {
 		after = measureSoak(t, base, debug)
 		return after.goroutines <= before.goroutines+5 && after.fds <= before.fds+4 &&
 			after.rooms == before.rooms && after.people == before.people && after.pc == before.pc &&
-			after.heapMiB <= before.heapMiB+8
+			after.heapMiB <= before.heapMiB+16
 	})
 	t.Logf("metric: soak_after %s", after)
 	if !ok {
