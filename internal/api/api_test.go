@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -47,5 +48,17 @@ func TestNoDirectoryListing(t *testing.T) {
 		if w.Code != tc.status || strings.Contains(w.Body.String(), "index-1a2.js") {
 			t.Errorf("GET %s: %d %q, want %d and no listing", tc.path, w.Code, w.Body.String(), tc.status)
 		}
+	}
+}
+
+// TestAddrLimiterBounded: requests from more addresses than are remembered, each partly using
+// its burst, do not grow the limiter without bound.
+func TestAddrLimiterBounded(t *testing.T) {
+	var l addrLimiter
+	for i := range maxLimiterKeys + 500 {
+		l.allow(fmt.Sprintf("2001:db8::%x", i))
+	}
+	if n := len(l.m); n > maxLimiterKeys {
+		t.Errorf("%d addresses remembered, at most %d", n, maxLimiterKeys)
 	}
 }

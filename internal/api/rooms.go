@@ -562,12 +562,20 @@ func (l *addrLimiter) allow(addr string) bool {
 	}
 	lim := l.m[addr]
 	if lim == nil {
-		if len(l.m) >= 4096 {
+		if len(l.m) >= maxLimiterKeys {
 			now := time.Now()
 			for k, v := range l.m {
 				if v.TokensAt(now) >= float64(v.Burst()) {
 					delete(l.m, k)
 				}
+			}
+			// Still full (many addresses, each partly used): forget some at random rather
+			// than grow without bound; a forgotten address starts again with a full burst.
+			for k := range l.m {
+				if len(l.m) < maxLimiterKeys {
+					break
+				}
+				delete(l.m, k)
 			}
 		}
 		lim = rate.NewLimiter(rate.Every(joinsPerAddrEvery), joinsPerAddrBurst)
