@@ -68,7 +68,7 @@ func TestTranscriptKilled(t *testing.T) {
 	defer whisper.Close()
 	dataDir := t.TempDir()
 
-	cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0", "--udp-port", "0", "--ice-loopback-only")
+	cmd := exec.Command(bin, "serve", "--http-addr", "127.0.0.1:0", "--udp-port", "0", "--tcp-port", "0", "--turn-port", "0", "--ice-loopback-only")
 	cmd.Env = append(os.Environ(), "VISIO_STORE_DATA_DIR="+dataDir, "VISIO_TRANSCRIPTION_RECOGNIZER=openai",
 		"VISIO_TRANSCRIPTION_OPENAI_BASE_URL="+whisper.URL, "VISIO_TRANSCRIPTION_LANGUAGE=fr", "VISIO_LOG_LEVEL=warn")
 	stdout, err := cmd.StdoutPipe()

@@ -107,9 +107,9 @@ func fetch(t *testing.T, u string) string {
 	return string(b)
 }
 
-// startServerProcess runs `visio serve` in a process of its own with the configuration file
+// startSoakServer runs `visio serve` in a process of its own with the configuration file
 // text cfg, and returns its URL and its debug listener's.
-func startServerProcess(t *testing.T, cfg string) (base, debug string) {
+func startSoakServer(t *testing.T, cfg string) (base, debug string) {
 	t.Helper()
 	bin := visioBinary(t)
 	dir := t.TempDir()
@@ -117,7 +117,7 @@ func startServerProcess(t *testing.T, cfg string) (base, debug string) {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--config", path, "--http-addr", "127.0.0.1:0", "--udp-port", "0",
+	cmd := exec.Command(bin, "serve", "--config", path, "--http-addr", "127.0.0.1:0", "--udp-port", "0", "--tcp-port", "0", "--turn-port", "0",
 		"--ice-loopback-only", "--debug-addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "VISIO_STORE_DATA_DIR="+dir, "VISIO_LOG_FORMAT=json")
 	stdout, err := cmd.StdoutPipe()
@@ -182,7 +182,7 @@ func TestSoak(t *testing.T) {
 		t.Skip("runs for 20 s or more")
 	}
 	dur := soakDuration(t)
-	base, debug := startServerProcess(t, "[signal]\nreconnect_grace = \"2s\"\nmax_messages_per_second = 1000.0\n")
+	base, debug := startSoakServer(t, "[signal]\nreconnect_grace = \"2s\"\nmax_messages_per_second = 1000.0\n")
 	api, err := client.NewAPI(true)
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +237,42 @@ func TestSoak(t *testing.T) {
 			fail(err)
 		}
 	}()
+	// Sockets that open and never join (closed by the server at signal.join_timeout), and
+	// joins with made-up resume tokens on an idle room (refused, opening no meeting).
+	idle := createRoom(t, owner, base, "public")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ws := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/rooms/"
+		var silent []*websocket.Conn
+		defer func() {
+			for _, c := range silent {
+				_ = c.CloseNow()
+			}
+		}()
+		for i := 0; ctx.Err() == nil; i++ {
+			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+			c, _, err := websocket.Dial(dctx, ws+idle+"/ws", &websocket.DialOptions{Subprotocols: []string{signal.Subprotocol}})
+			if err != nil {
+				dcancel()
+				continue
+			}
+			if i%2 == 0 { // silent: left open until the end, or until the server closes it
+				silent = append(silent, c)
+				count("sockets that never join")
+			} else {
+				_ = c.Write(dctx, websocket.MessageText, []byte(`{"type":"join","resume_token":"made-up-`+fmt.Sprint(i)+`"}`))
+				_, _, _ = c.Read(dctx)
+				_ = c.CloseNow()
+				count("made-up resume tokens")
+			}
+			dcancel()
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
 	// A user creating rooms in a loop: refused past the rate.
 	wg.Add(1)
 	go func() {
@@ -279,7 +315,7 @@ func TestSoak(t *testing.T) {
 	if worst > 3*time.Second {
 		t.Errorf("the anchor's media stopped reaching the viewer for %v during the churn", worst)
 	}
-	if counts["churn cycles"] == 0 || counts["refused offers"] == 0 {
+	if counts["churn cycles"] == 0 || counts["refused offers"] == 0 || counts["made-up resume tokens"] == 0 {
 		t.Errorf("the churn did not run: %v", counts)
 	}
 
