@@ -170,14 +170,36 @@ func balancer(t *testing.T, nodes []*procNode) string {
 		},
 		DisableKeepAlives: true,
 	}
-	lb := httptest.NewServer(&httputil.ReverseProxy{
+	lb := httptest.NewUnstartedServer(&httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(&url.URL{Scheme: "http", Host: "visio-nodes"})
 			pr.Out.Host = pr.In.Host
 		},
 		Transport: tr,
 	})
-	t.Cleanup(lb.Close)
+	// Upgraded (WebSocket) connections leave the server's books: keep them to close at the end,
+	// which ends the proxy's copying goroutines.
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	lb.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch s {
+		case http.StateNew:
+			conns[c] = true
+		case http.StateClosed:
+			delete(conns, c)
+		}
+	}
+	lb.Start()
+	t.Cleanup(func() {
+		mu.Lock()
+		for c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		lb.Close()
+	})
 	return lb.URL
 }
 

@@ -604,6 +604,10 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		t.sendNACK = func(ssrc uint32, seqs []uint16) {
 			_ = p.pub.WriteRTCP([]rtcp.Packet{nackPacket(p.rtcpSSRC, ssrc, seqs)})
 		}
+		// The room's taps, set before any layer's forwarding goroutine starts: the layers of a
+		// simulcast track arrive on goroutines of their own, and one may forward before the
+		// track is published.
+		t.tap = &p.room.tap
 		t.muted.Store(p.muted[source])
 		t.blocked.Store(p.canPublish != nil && !p.canPublish[source])
 		p.published[t.id] = t

@@ -60,7 +60,6 @@ func (r *Room) run(ctx context.Context) {
 
 // publish makes t available to every other peer of the room.
 func (r *Room) publish(t *publishedTrack) {
-	t.tap = &r.tap // before the track's forwarding goroutine starts
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()

@@ -38,7 +38,7 @@ type publishedTrack struct {
 	twccExtID  uint8 // transport-wide sequence number extension ID, 0 if none
 	feedback   *pubFeedback
 	sendNACK   func(mediaSSRC uint32, seqs []uint16)
-	tap        *audioTap // the room's audio tap (tap.go); set before forwarding starts
+	tap        *audioTap // the room's taps (tap.go, mediatap.go); set when the track is made
 	sendPLI    func(mediaSSRC uint32)
 	metrics    *Metrics
 	log        *slog.Logger
