@@ -51,6 +51,15 @@ test('reconnect after a network blip, then server shutdown', { timeout: 120_000 
     const bState = await state(b);
     assert.equal(bState.participants.length, 1, 'Bruno still sees exactly one Alice');
 
+    // Back online after going offline (a change of network, Wi-Fi to 4G): the page does not
+    // wait for its pings to fail; it reconnects at once and resumes its place.
+    const joins = async () => Number((await (await fetch(`${server.url}/metrics`)).text()).match(/^visio_signal_messages_total\{type="join"\} (\S+)$/m)?.[1] ?? 0);
+    const joinsBefore = await joins();
+    await a.context().setOffline(true);
+    await a.context().setOffline(false);
+    await waitFor('Alice rejoined at once after coming back online', async () => (await joins()) > joinsBefore && (await state(a)).connection === 'connected', { timeoutMs: 8_000 });
+    assert.equal((await state(a)).self.id, idBefore, 'the same participant is resumed after the network change');
+
     // The server shuts down: Bruno is told, with a retry button.
     await server.stop();
     await waitFor('Bruno told about the shutdown', async () => {

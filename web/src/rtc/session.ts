@@ -94,8 +94,25 @@ export class Session {
 
   start(): void {
     this.stopped = false;
+    window.addEventListener('online', this.onNetworkChange);
     this.connect();
   }
+
+  /**
+   * The device is back online, often on another network (Wi-Fi to 4G): the signalling socket
+   * and the media paths of the old network are dead or soon will be. Reconnect now, rather than
+   * when the pings notice, and resume with ICE restarts (and fresh relay credentials). (The
+   * Network Information API's change event is not used: it also fires when only the estimated
+   * bandwidth changes.)
+   */
+  private readonly onNetworkChange = (): void => {
+    if (this.stopped || !this.joinedOnce) return;
+    if (this.socket) this.socket.drop();
+    else {
+      window.clearTimeout(this.retryTimer);
+      this.connect();
+    }
+  };
 
   /** Remote track received for a participant's source, if any. */
   remoteFor(p: Participant, source: Source): { info: TrackInfo; remote: RemoteTrack | undefined } | undefined {
@@ -408,6 +425,9 @@ export class Session {
   }
 
   private teardown(): void {
+    if (this.stopped) {
+      window.removeEventListener('online', this.onNetworkChange);
+    }
     window.clearTimeout(this.retryTimer);
     this.socket?.close();
     this.socket = null;

@@ -64,6 +64,16 @@ export class SignalSocket {
     }
   }
 
+  /** Drops the connection as lost (the closed handler runs): the network changed under it. */
+  drop(): void {
+    try {
+      this.ws.close(4001, 'network changed');
+    } catch {
+      // already closed
+    }
+    this.finish(4001, 'network changed');
+  }
+
   private ping(): void {
     // Two missed pings: treat the socket as lost even if TCP has not noticed.
     if (Date.now() - this.lastPong > 2 * pingEveryMs + 2_000) {
