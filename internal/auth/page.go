@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"visio/internal/pagestyle"
 )
 
 // Sign-in happens in the browser's address bar: what goes wrong there is shown as a page that
@@ -67,7 +68,7 @@ var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
 <meta name="robots" content="noindex">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>{{.Title}} — Visio</title>
-<style>` + pageCSS + `</style>
+<style>` + pagestyle.CSS + `</style>
 </head>
 <body>
 <header><a class="brand" href="{{.Base}}/"><span class="mark" aria-hidden="true"></span>Visio</a></header>
@@ -81,25 +82,6 @@ var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
 </body>
 </html>
 `))
-
-// pageCSS is the look of the server's own pages: the web app's colours and type.
-const pageCSS = `
-:root { --blue: #000091; --blue-hover: #1212ff; --text: #161616; --muted: #555; --bg: #f6f6f6; --focus: #0a76f6;
-  font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', sans-serif;
-  font-size: 16px; line-height: 1.5; color: var(--text); background: var(--bg); }
-body { margin: 0; }
-header { background: #fff; border-bottom: 1px solid #ddd; padding: .6rem 1.25rem; }
-.brand { display: inline-flex; align-items: center; gap: .5rem; font-weight: 700; font-size: 1.25rem; color: var(--blue); text-decoration: none; }
-.mark { width: 1.4rem; height: 1.4rem; border-radius: 4px; border: 1px solid #ddd; background: linear-gradient(90deg, var(--blue) 0 33%, #fff 33% 66%, #c9191e 66%); }
-main { max-width: 34rem; margin: 3rem auto; padding: 1.5rem 2rem; background: #fff; border-radius: 8px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
-h1 { font-size: 1.5rem; margin-top: 0; }
-a { color: var(--blue); }
-.actions { display: flex; gap: 1.25rem; align-items: center; flex-wrap: wrap; margin-top: 1.5rem; }
-.button { background: var(--blue); color: #fff; padding: .6rem 1.2rem; border-radius: 8px; text-decoration: none; font-weight: 600; }
-.button:hover { background: var(--blue-hover); }
-:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-.code { color: var(--muted); font-size: .85rem; }
-`
 
 // pageLang picks French or English from the browser's Accept-Language: the first of the two
 // it names, French if neither.

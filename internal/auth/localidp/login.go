@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"visio/internal/pagestyle"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/crypto/bcrypt"
@@ -21,16 +22,11 @@ var page = template.Must(template.New("login").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{{if .Dev}}Connexion de développement — Development sign-in{{else}}Connexion — Sign in{{end}}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.4; }
-label { display: block; margin-top: 1rem; font-weight: 600; }
-input { width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; }
-button { margin-top: 1.5rem; padding: .6rem 1.2rem; font-size: 1rem; }
-.warn { border: 3px solid #b00; background: #fee; padding: .8rem; }
-.err { color: #b00; font-weight: 600; }
-</style>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<style>` + pagestyle.CSS + `</style>
 </head>
 <body>
+<header><a class="brand" href="/"><span class="mark" aria-hidden="true"></span>Visio</a></header>
 <main>
 {{if .Dev}}
 <h1>Connexion de développement — pas pour la production</h1>
