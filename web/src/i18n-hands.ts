@@ -1,0 +1,48 @@
+// Strings of raised hands and reactions, in French (default) and English. i18n.ts merges them
+// into its dictionaries.
+
+export const handsFr = {
+  handRaise: 'Lever la main',
+  handLower: 'Baisser la main',
+  handBadge: 'Main levée, {n}ᵉ dans l’ordre',
+  handBadgeFirst: 'Main levée, 1ʳᵉ dans l’ordre',
+  handLowerFor: 'Baisser la main de {name}',
+  handRaisedAnnounce: '{name} lève la main ({n}ᵉ).',
+  handRaisedAnnounceFirst: '{name} lève la main (1ʳᵉ).',
+  handYouRaised: 'Vous levez la main ({n}ᵉ).',
+  handYouRaisedFirst: 'Vous levez la main (1ʳᵉ).',
+  handLoweredByModerator: '{by} a baissé votre main.',
+  handLoweredSpoke: 'Votre main est baissée : vous avez pris la parole.',
+  handsCount: '{n} main(s) levée(s)',
+  reactionsButton: 'Réactions',
+  reactionsMenu: 'Envoyer une réaction',
+  reactionSend: 'Réagir {emoji}',
+  reactionAnnounce: '{name} réagit {emoji}',
+  reactionLimited: 'Trop de réactions : attendez un instant.',
+  err_reaction_limited: 'trop de réactions envoyées',
+  handForbidden: 'Seuls les modérateurs peuvent baisser la main d’une autre personne.',
+  shortcutHand: 'Lever ou baisser la main',
+};
+
+export const handsEn: Record<keyof typeof handsFr, string> = {
+  handRaise: 'Raise hand',
+  handLower: 'Lower hand',
+  handBadge: 'Hand raised, number {n} in order',
+  handBadgeFirst: 'Hand raised, first in order',
+  handLowerFor: 'Lower {name}’s hand',
+  handRaisedAnnounce: '{name} raised their hand (number {n}).',
+  handRaisedAnnounceFirst: '{name} raised their hand (first).',
+  handYouRaised: 'You raised your hand (number {n}).',
+  handYouRaisedFirst: 'You raised your hand (first).',
+  handLoweredByModerator: '{by} lowered your hand.',
+  handLoweredSpoke: 'Your hand was lowered: you started speaking.',
+  handsCount: '{n} hand(s) raised',
+  reactionsButton: 'Reactions',
+  reactionsMenu: 'Send a reaction',
+  reactionSend: 'React {emoji}',
+  reactionAnnounce: '{name} reacted {emoji}',
+  reactionLimited: 'Too many reactions: wait a moment.',
+  err_reaction_limited: 'too many reactions sent',
+  handForbidden: 'Only moderators can lower someone else’s hand.',
+  shortcutHand: 'Raise or lower your hand',
+};
