@@ -22,6 +22,7 @@ export const handsFr = {
   err_reaction_limited: 'trop de réactions envoyées',
   handForbidden: 'Seuls les modérateurs peuvent baisser la main d’une autre personne.',
   shortcutHand: 'Lever ou baisser la main',
+  handShortcutHint: 'Ctrl+Maj+H',
 };
 
 export const handsEn: Record<keyof typeof handsFr, string> = {
@@ -45,4 +46,5 @@ export const handsEn: Record<keyof typeof handsFr, string> = {
   err_reaction_limited: 'too many reactions sent',
   handForbidden: 'Only moderators can lower someone else’s hand.',
   shortcutHand: 'Raise or lower your hand',
+  handShortcutHint: 'Ctrl+Shift+H',
 };

@@ -153,7 +153,7 @@ export class HandsUI {
   paint(): void {
     const text = t(this.raised ? 'handLower' : 'handRaise');
     setText(this.label, text);
-    setAttr(this.handButton, 'title', `${text} (Ctrl+Maj+H)`);
+    setAttr(this.handButton, 'title', `${text} (${t('handShortcutHint')})`);
     this.handButton.setAttribute('aria-pressed', String(this.raised));
     this.handButton.classList.toggle('highlighted', this.raised);
     setText(this.reactLabel, t('reactionsButton'));
