@@ -50,6 +50,8 @@ test('raise hands in order, the moderator lowers one, a reaction floats', { time
     await odile.getByRole('button', { name: /^Participants/ }).click();
     const panel = odile.locator('.side-panel');
     await panel.locator('li.person', { hasText: 'Gaspard Petit' }).getByRole('img', { name: 'Main levée, 1ʳᵉ dans l’ordre' }).waitFor({ timeout: 5_000 });
+    // Raised hands come first in the list, in the order raised.
+    assert.deepEqual(await panel.locator('li.person .person-name').allTextContents().then((l) => l.map((x) => x.replace(/ \(.*$/, ''))), ['Gaspard Petit', 'Odile Martin'], 'participants list order');
     await screenshot(odile, 'hands-raised-1024x700.png');
     assert.equal(await gaspard.getByRole('button', { name: 'Baisser la main de Odile Martin' }).count(), 0, 'a non-moderator was offered to lower a hand');
     await panel.getByRole('button', { name: 'Baisser la main de Gaspard Petit' }).click();

@@ -167,6 +167,7 @@ export class HandsUI {
   decorate(tiles: Map<string, { el: HTMLElement }>, panel: HTMLElement): void {
     const self = this.d.selfId();
     for (const [key, tile] of tiles) this.badge(tile.el, this.position(key === 'self' ? self : key), tile.el);
+    this.order(panel);
     for (const li of panel.querySelectorAll<HTMLElement>('li.person[data-id]')) {
       const id = li.dataset.id ?? '';
       const n = this.position(id);
@@ -188,6 +189,21 @@ export class HandsUI {
         setAttr(lower, 'aria-label', t('handLowerFor', { name }));
       }
     }
+  }
+
+  /** Puts raised hands first in the participants list, in the order raised; the others keep
+   *  the panel's order. */
+  private order(panel: HTMLElement): void {
+    const list = panel.querySelector<HTMLElement>('ul.people');
+    if (!list) return;
+    const items = Array.from(list.querySelectorAll<HTMLElement>(':scope > li.person[data-id]'));
+    if (items.some((li) => li.dataset.order === undefined)) items.forEach((li, i) => (li.dataset.order = String(i)));
+    const rank = (li: HTMLElement) => {
+      const n = this.position(li.dataset.id ?? '');
+      return n > 0 ? n - 1000 : Number(li.dataset.order);
+    };
+    const sorted = [...items].sort((a, b) => rank(a) - rank(b));
+    if (sorted.some((li, i) => li !== items[i])) list.append(...sorted);
   }
 
   private badge(parent: HTMLElement, n: number, before: Node | null): void {
