@@ -577,6 +577,10 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.Caption{}
 	case "recording_state":
 		msg = &signal.RecordingState{}
+	case "hands":
+		msg = &signal.HandsMessage{}
+	case "reaction":
+		msg = &signal.Reaction{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -51,6 +51,8 @@ type Welcome struct {
 	Transcription TranscriptionState
 	// Recording is the meeting's recording state (recording.go): known before any media.
 	Recording RecordingState
+	// Hands are the raised hands in the order raised (hands.go).
+	Hands []RaisedHand
 }
 
 // ParticipantJoined, ParticipantUpdated and ParticipantLeft keep everyone's list current.

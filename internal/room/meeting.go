@@ -33,6 +33,7 @@ type Meeting struct {
 	created       time.Time         // the zero of the meeting's clock
 	transcription roomTranscription // transcription.go
 	recording     roomRecording     // recording.go
+	hands         roomHands         // hands.go
 }
 
 func newMeeting(ms *Meetings, code string) *Meeting {
@@ -62,6 +63,7 @@ func (e mediaEvents) OnSpeakers(list []Speaker) {
 	e.m.mu.Lock()
 	defer e.m.mu.Unlock()
 	e.m.broadcastLocked(nil, ev)
+	e.m.handsSpokeLocked(list)
 }
 
 // enter adds entrant e as a new participant attached to conn and sends the welcome. req is the
@@ -175,6 +177,7 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 		Resumed:       resumed,
 		Transcription: m.transcriptionStateLocked(p),
 		Recording:     m.recordingStateLocked(p),
+		Hands:         m.handsLocked(),
 	})
 	// After the welcome: an offer the media side sends meanwhile goes to the old connection,
 	// and Peer.Resume sends it again.
@@ -223,6 +226,7 @@ func (m *Meeting) remove(p *Participant, reason string) {
 	p.state = stateGone
 	p.setConnLocked(nil)
 	m.transcriptionLeftLocked(p)
+	m.handLeftLocked(p)
 	m.broadcastLocked(p, ParticipantLeft{ParticipantID: p.id, Reason: reason})
 	empty := m.markClosedIfEmptyLocked()
 	m.mu.Unlock()

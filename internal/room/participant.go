@@ -3,6 +3,8 @@ package room
 import (
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Participant is one person inside a meeting, with their media.
@@ -24,9 +26,10 @@ type Participant struct {
 	state      string
 	token      string
 	graceTimer Timer
-	tracks     []Track // as last read from the peer
-	dirty      bool    // the peer's tracks changed since they were last read
-	refreshing bool    // a goroutine is reading them
+	tracks     []Track       // as last read from the peer
+	dirty      bool          // the peer's tracks changed since they were last read
+	refreshing bool          // a goroutine is reading them
+	reactions  *rate.Limiter // reactions.go, made at the first reaction
 }
 
 type connRef struct{ c Conn }

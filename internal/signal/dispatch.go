@@ -67,6 +67,15 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *Moderate:
 		s.count("moderate")
 		return s.p.Moderate(ctx, m.Action, m.ParticipantID)
+	case *Hand:
+		s.count("hand")
+		if m.ParticipantID != "" {
+			return s.p.LowerHand(m.ParticipantID)
+		}
+		return s.p.RaiseHand(m.Raised)
+	case *React:
+		s.count("reaction")
+		return s.p.React(m.Emoji)
 	case *Leave:
 		s.count("leave")
 		s.left = true

@@ -59,6 +59,14 @@ func (h *Hub) encode(ev room.Event) any {
 		return st
 	case room.RecordingFailed:
 		return ErrorMessage{Type: "error", Code: CodeRecordingFailed, Message: e.Message}
+	case room.HandsChanged:
+		msg := HandsMessage{Type: "hands", Hands: handsJSON(e.Hands), ParticipantID: e.ParticipantID, Raised: e.Raised, Reason: e.Reason}
+		if e.By != nil {
+			msg.By = &ParticipantRef{ID: e.By.ID, Name: e.By.Name}
+		}
+		return msg
+	case room.Reacted:
+		return Reaction{Type: "reaction", ParticipantID: e.ParticipantID, Name: e.Name, Emoji: e.Emoji}
 	case room.Caption:
 		return Caption{Type: "caption", ParticipantID: e.ParticipantID, Name: e.Name,
 			StartMS: e.Start.Milliseconds(), EndMS: e.End.Milliseconds(), Text: e.Text}
@@ -102,6 +110,7 @@ func (h *Hub) welcome(e room.Welcome) Welcome {
 		},
 		Transcription: transcriptionJSON(e.Transcription),
 		Recording:     recordingJSON(e.Recording),
+		Hands:         handsJSON(e.Hands),
 	}
 }
 
@@ -137,4 +146,12 @@ func recordingJSON(r room.RecordingState) RecordingState {
 		st.By = &ParticipantRef{ID: r.By.ID, Name: r.By.Name}
 	}
 	return st
+}
+
+func handsJSON(list []room.RaisedHand) []RaisedHandJSON {
+	out := make([]RaisedHandJSON, len(list))
+	for i, h := range list {
+		out[i] = RaisedHandJSON{ParticipantID: h.ParticipantID, Name: h.Name, RaisedAt: h.RaisedAt}
+	}
+	return out
 }

@@ -31,6 +31,7 @@ func protocolError(err error) *ProtocolError {
 		{room.ErrUnknownParticipant, CodeUnknownParticipant, false},
 		{room.ErrTranscriptionUnavailable, CodeTranscriptionUnavailable, false},
 		{room.ErrRecordingUnavailable, CodeRecordingUnavailable, false},
+		{room.ErrReactionLimited, CodeReactionLimited, false},
 		{sfu.ErrBadSDP, CodeBadSDP, false},
 		{sfu.ErrBadCandidate, CodeBadCandidate, false},
 		{sfu.ErrBadTrack, CodeBadTrack, false},

@@ -152,6 +152,10 @@ func Decode(data []byte) (any, error) {
 		msg = &LobbyDecision{}
 	case "moderate":
 		msg = &Moderate{}
+	case "hand":
+		msg = &Hand{}
+	case "reaction":
+		msg = &React{}
 	case "":
 		return nil, badMessage("missing message type")
 	default:
@@ -247,6 +251,17 @@ func validate(msg any) error {
 	case *RecordingControl:
 		if m.Action != "start" && m.Action != "stop" {
 			return badMessage("recording: action must be start or stop")
+		}
+	case *Hand:
+		if len(m.ParticipantID) > 64 {
+			return badMessage("hand: participant_id too long")
+		}
+		if m.ParticipantID != "" && m.Raised {
+			return badMessage("hand: only one's own hand can be raised")
+		}
+	case *React:
+		if !room.IsReaction(m.Emoji) {
+			return badMessage("reaction: emoji must be one of %v", room.Reactions)
 		}
 	}
 	return nil
@@ -347,6 +362,8 @@ type Welcome struct {
 	// Recording is the room's recording state (recording_messages.go): a participant knows
 	// whether the meeting is recorded before sending any media.
 	Recording RecordingState `json:"recording"`
+	// Hands are the raised hands in the order raised (hands_messages.go).
+	Hands []RaisedHandJSON `json:"hands"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

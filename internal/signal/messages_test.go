@@ -91,6 +91,9 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"ping","id":"1"}`,
 		`{"type":"subscribe","tracks":[{"track_id":"TR_1","visible":true,"width":640,"height":360}]}`,
 		`{"type":"\u0000"}`,
+		`{"type":"hand","raised":true}`,
+		`{"type":"hand","raised":false,"participant_id":"PA_1"}`,
+		`{"type":"reaction","emoji":"👍"}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -123,6 +126,10 @@ func FuzzDecode(f *testing.F) {
 			typ["type"] = "ping"
 		case *Subscribe:
 			typ["type"] = "subscribe"
+		case *Hand:
+			typ["type"] = "hand"
+		case *React:
+			typ["type"] = "reaction"
 		default:
 			t.Fatalf("Decode returned %T", msg)
 		}

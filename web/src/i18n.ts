@@ -5,6 +5,7 @@ import { accessEn, accessFr } from './i18n-access';
 import { recordingEn, recordingFr } from './i18n-recording';
 import { transcriptionEn, transcriptionFr } from './i18n-transcription';
 import { networkEn, networkFr } from './i18n-network';
+import { handsEn, handsFr } from './i18n-hands';
 import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
 
 const fr = {
@@ -13,6 +14,7 @@ const fr = {
   ...recordingFr,
   ...networkFr,
   ...everydayFr,
+  ...handsFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -112,6 +114,7 @@ const en: Record<Key, string> = {
   ...recordingEn,
   ...networkEn,
   ...everydayEn,
+  ...handsEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

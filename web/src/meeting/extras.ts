@@ -19,6 +19,7 @@ export interface ExtrasParams {
   role: Role;
   toggleMic(): void;
   toggleCamera(): void;
+  toggleHand?(): void;
   micChanged(track: MediaStreamTrack): void;
   notify(text: string): void;
   changed(): void;
@@ -79,7 +80,7 @@ export class MeetingExtras {
       }
     });
     this.devices = new DevicesDialog(p.session, p.sinks, { micChanged: p.micChanged, cameraChanged: () => p.changed(), notify: p.notify, extra: p.devicesExtra });
-    this.shortcuts = new Shortcuts({ toggleMic: p.toggleMic, toggleCamera: p.toggleCamera, toggleFullscreen: () => this.toggleFullscreen() });
+    this.shortcuts = new Shortcuts({ toggleMic: p.toggleMic, toggleCamera: p.toggleCamera, toggleFullscreen: () => this.toggleFullscreen(), toggleHand: () => p.toggleHand?.() });
     const canSet = p.role === 'owner' || p.role === 'administrator';
     this.settings = canSet ? new RoomSettings(p.code, (name) => {
       this.roomName = name;

@@ -9,6 +9,8 @@ export interface ShortcutActions {
   toggleMic(): void;
   toggleCamera(): void;
   toggleFullscreen(): void;
+  /** Raises or lowers one's hand (hands.ts). */
+  toggleHand?(): void;
 }
 
 interface Shortcut {
@@ -32,6 +34,7 @@ export class Shortcuts {
       { keys: [mod, 'D'], label: 'shortcutMic', match: (ev) => !ev.shiftKey && ev.code === 'KeyD', run: () => actions.toggleMic() },
       { keys: [mod, 'E'], label: 'shortcutCam', match: (ev) => !ev.shiftKey && ev.code === 'KeyE', run: () => actions.toggleCamera() },
       { keys: [mod, 'Maj', 'F'], label: 'shortcutFullscreen', match: (ev) => ev.shiftKey && ev.code === 'KeyF', run: () => actions.toggleFullscreen() },
+      { keys: [mod, 'Maj', 'H'], label: 'shortcutHand', match: (ev) => ev.shiftKey && ev.code === 'KeyH', run: () => actions.toggleHand?.() },
       { keys: [mod, '/'], label: 'shortcutHelp', match: (ev) => ev.key === '/' || ev.code === 'Slash', run: () => this.open() },
       { keys: ['Échap'], label: 'shortcutClose' },
     ];

@@ -1,6 +1,7 @@
 // Types of the signalling protocol, version 1 (docs/protocol.md).
 
 import type { AccessClientMessage, AccessServerMessage, AccessWelcome, ParticipantRole } from './access';
+import type { HandsClientMessage, HandsServerMessage, HandsWelcome } from './hands';
 import type { RecordingClientMessage, RecordingServerMessage, RecordingWelcome } from './recording';
 import type { TranscriptionClientMessage, TranscriptionServerMessage, TranscriptionWelcome } from './transcription';
 
@@ -54,7 +55,9 @@ export type ServerMessage =
       resumed?: boolean;
     } & AccessWelcome &
       TranscriptionWelcome &
-      RecordingWelcome)
+      RecordingWelcome &
+      HandsWelcome)
+  | HandsServerMessage
   | AccessServerMessage
   | TranscriptionServerMessage
   | RecordingServerMessage
@@ -75,6 +78,7 @@ export type ClientMessage =
   | AccessClientMessage
   | TranscriptionClientMessage
   | RecordingClientMessage
+  | HandsClientMessage
   | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }

@@ -15,6 +15,7 @@ import { TranscriptionUI } from '../meeting/transcription';
 import { RecordingUI } from '../meeting/recording';
 import { AccessUi } from '../meeting/access-ui';
 import { MeetingExtras } from '../meeting/extras';
+import { HandsUI } from '../meeting/hands';
 import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { MediaCheck } from '../meeting/media-check';
@@ -68,6 +69,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       access.handle(m);
       transcription.onMessage(m);
       recording.onMessage(m);
+      hands.onMessage(m);
     },
   });
   session.tokens = choice.tokens ?? null;
@@ -75,6 +77,13 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const transcription = new TranscriptionUI((m) => session.send(m), (text) => showToast(text));
   transcription.moderator = () => access.state.canModerate;
   const recording = new RecordingUI((m) => session.send(m), (text) => showToast(text));
+  const hands = new HandsUI({
+    send: (m) => session.send(m),
+    selfId: () => session.selfId,
+    canModerate: () => access.state.canModerate,
+    notify: (text) => showToast(text),
+    changed: () => schedule(),
+  });
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, composed: effects.composed, noise: effects.noiseActive } }));
@@ -93,7 +102,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       .finally(schedule);
   };
   const extras = new MeetingExtras({
-    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera,
+    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera, toggleHand: () => hands.toggle(),
     micChanged: (track) => {
       selfMeter?.close();
       selfMeter = new LevelMeter(track);
@@ -313,6 +322,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     tilesEl.dataset.count = String(infos.length);
     layout.setCount(infos.length);
     layout.refresh();
+    hands.decorate(tiles, access.panel.el);
     reportSubscriptions(screenId);
 
     controls.update({
@@ -344,6 +354,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const mediaCheck = new MediaCheck(session);
   const mediaPoll = window.setInterval(() => mediaCheck.update(), 1000);
   const offLang = onLangChange(() => {
+    hands.paint();
     render();
     mediaCheck.paint();
   });
@@ -352,7 +363,9 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   access.lobby.el.append(recording.lobbyNotice);
   access.mountButton(controls.el);
   controls.el.insertBefore(extras.button, controls.el.lastElementChild);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements), access.lobby.el, access.confirm.el);
+  controls.el.insertBefore(hands.handButton, controls.el.children[3] ?? null);
+  controls.el.insertBefore(hands.reactButton, hands.handButton.nextSibling);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -376,6 +389,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     recording.close();
     access.close();
     extras.close();
+    hands.close();
     effects.close();
     layout.close();
     reporter.close();
