@@ -64,6 +64,16 @@ type Config struct {
 	// forwarded packet with the first's. Empty: subscribers use UDP, once.
 	Transports []string
 
+	// Cluster, with Spawn, runs the measurement once per size listed: each time on that many
+	// nodes (Spawn's `visio serve`) sharing a NATS server run by the load tester and a fresh
+	// schema of Postgres, behind a round-robin HTTP front in the load tester through which
+	// participants join, so that rooms spread over the nodes and signalling that enters a node
+	// other than the room's is relayed (docs/BENCHMARKS.md, Several nodes).
+	Cluster []int
+	// Postgres is the PostgreSQL server the nodes of Cluster share (a URL); each cluster gets a
+	// schema of its own, dropped at the end.
+	Postgres string
+
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -105,6 +115,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: --cpuprofile needs --in-process (profile a spawned server with perf, see docs/BENCHMARKS.md)", ErrBadConfig)
 	case len(c.Transports) > 1 && c.Server != "":
 		return fmt.Errorf("%w: comparing transports needs a server of its own per transport: use --spawn or --in-process", ErrBadConfig)
+	case len(c.Cluster) > 0 && c.Spawn == "":
+		return fmt.Errorf("%w: --spawn-cluster starts the nodes from --spawn PATH", ErrBadConfig)
+	case len(c.Cluster) > 0 && c.Postgres == "":
+		return fmt.Errorf("%w: --spawn-cluster needs the PostgreSQL the nodes share: --postgres URL (eval \"$(scripts/postgres-test.sh start)\" gives one)", ErrBadConfig)
+	case len(c.Cluster) > 0 && len(c.Transports) > 0:
+		return fmt.Errorf("%w: give --spawn-cluster or --transports, not both", ErrBadConfig)
 	case (c.ViewWidth == 0) != (c.ViewHeight == 0):
 		return fmt.Errorf("%w: the view size wants a width and a height", ErrBadConfig)
 	}

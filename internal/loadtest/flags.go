@@ -52,6 +52,8 @@ server's CPU per forwarded packet as a ratio to it.
 	fs.BoolVar(&cfg.Floor, "floor", false, "first measure the bare-relay floor with the same packets and fan-out")
 	fs.DurationVar(&cfg.FloorDuration, "floor-duration", cfg.FloorDuration, "measurement time of the floor")
 	trans := fs.String("transports", "", "compare subscriber transports, each on a server of its own: a list of udp, tcp, turn-udp, turn-tcp (the first is the reference), e.g. udp,tcp,turn-udp")
+	sizes := fs.String("spawn-cluster", "", "with --spawn: measure clusters of these sizes in turn, e.g. 1,2,3 (nodes sharing a NATS run here and --postgres, behind a round-robin front)")
+	fs.StringVar(&cfg.Postgres, "postgres", firstEnv("VISIO_STORE_POSTGRES_URL", "VISIO_TEST_POSTGRES_URL"), "with --spawn-cluster: the PostgreSQL the nodes share (default $VISIO_STORE_POSTGRES_URL, else $VISIO_TEST_POSTGRES_URL)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
@@ -61,6 +63,9 @@ server's CPU per forwarded packet as a ratio to it.
 	}
 	var err error
 	if cfg.Transports, err = parseTransports(*trans); err != nil {
+		return cfg, false, err
+	}
+	if cfg.Cluster, err = parseSizes(*sizes); err != nil {
 		return cfg, false, err
 	}
 	if cfg.Media.Width, cfg.Media.Height, err = parseSize(*size); err != nil {
@@ -75,6 +80,16 @@ server's CPU per forwarded packet as a ratio to it.
 		cfg.ViewWidth, cfg.ViewHeight = 640, 360
 	}
 	return cfg, *asJSON, cfg.Validate()
+}
+
+// firstEnv is the first of these environment variables that is set.
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func parseSize(s string) (w, h int, err error) {

@@ -149,6 +149,11 @@ func TestParseFlags(t *testing.T) {
 			func(c Config) bool { return len(c.Transports) == 2 && c.Transports[1] == TransportTURNTCP }},
 		{[]string{"--spawn", "bin/visio", "--transports", "udp,quic"}, false, nil},
 		{[]string{"--server", "x", "--transports", "udp,tcp"}, false, nil},
+		{[]string{"--spawn", "bin/visio", "--spawn-cluster", "1,2,3", "--postgres", "postgres:///x"}, true,
+			func(c Config) bool { return len(c.Cluster) == 3 && c.Cluster[2] == 3 && c.Postgres == "postgres:///x" }},
+		{[]string{"--spawn", "bin/visio", "--spawn-cluster", "1,0", "--postgres", "postgres:///x"}, false, nil},
+		{[]string{"--server", "x", "--spawn-cluster", "2", "--postgres", "postgres:///x"}, false, nil},
+		{[]string{"--spawn", "bin/visio", "--spawn-cluster", "2", "--postgres", ""}, false, nil},
 	} {
 		cfg, _, err := ParseFlags(tc.args, io.Discard)
 		if tc.ok != (err == nil) {

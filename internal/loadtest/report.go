@@ -52,6 +52,8 @@ type Report struct {
 	Warnings []string
 	// Transports compares subscriber transports (Config.Transports), the first the reference.
 	Transports []TransportResult `json:",omitempty"`
+	// Clusters compares cluster sizes (Config.Cluster); the fields above are the first size's.
+	Clusters []ClusterResult `json:",omitempty"`
 }
 
 // FloorResult is the bare relay's measurement.
@@ -198,6 +200,7 @@ func (rep *Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "warning:     %s\n", wn)
 	}
 	rep.writeTransports(w)
+	rep.writeClusters(w)
 }
 
 func us(d time.Duration) float64 { return float64(d) / 1e3 }

@@ -43,8 +43,11 @@ type runner struct {
 	transport string
 	sendCtx   context.Context
 	phase     atomic.Int32
-	log       io.Writer
-	selfCPU0  float64 // this process's CPU seconds at the start of the window
+	// createBase, if set, is where rooms are created (a cluster's first node); otherwise the
+	// participants' server.
+	createBase string
+	log        io.Writer
+	selfCPU0   float64 // this process's CPU seconds at the start of the window
 }
 
 // now is the time used for delays: monotonic nanoseconds since the start of the run.
@@ -78,6 +81,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	if len(cfg.Cluster) > 0 {
+		if err := r.runCluster(ctx, rep); err != nil {
+			return nil, err
+		}
+		return rep, nil
+	}
 	if len(cfg.Transports) > 0 {
 		if err := r.runTransports(ctx, rep); err != nil {
 			return nil, err
@@ -108,7 +117,7 @@ func (r *runner) runOnce(ctx context.Context, rep *Report) error {
 			return err
 		}
 	}
-	return r.runSFU(ctx, base, pid, rep)
+	return r.runSFU(ctx, base, []target{{base: base, pid: pid}}, rep, nil)
 }
 
 // startServer starts the server the configuration asks for, and returns its URL, its process
@@ -183,10 +192,11 @@ func isLoopbackURL(base string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// runSFU joins everyone, measures, and fills rep.
-func (r *runner) runSFU(ctx context.Context, base string, pid int, rep *Report) error {
+// runSFU joins everyone through base, measures the servers (one, or a cluster's nodes, whose
+// figures are summed), and fills rep; each node's samples go to per if not nil.
+func (r *runner) runSFU(ctx context.Context, base string, servers []target, rep *Report, per *nodeSamples) error {
 	cfg := &r.cfg
-	idle, err := sampleServer(ctx, base, pid)
+	idle, err := sampleAll(ctx, servers)
 	if err != nil {
 		return err
 	}
@@ -221,7 +231,7 @@ func (r *runner) runSFU(ctx context.Context, base string, pid int, rep *Report) 
 		return err
 	}
 
-	before, err := sampleServer(ctx, base, pid)
+	before, err := sampleAll(ctx, servers)
 	if err != nil {
 		return err
 	}
@@ -247,13 +257,44 @@ func (r *runner) runSFU(ctx context.Context, base string, pid int, rep *Report) 
 	if err != nil {
 		return err
 	}
-	after, err := sampleServer(ctx, base, pid)
+	after, err := sampleAll(ctx, servers)
 	if err != nil {
 		return err
 	}
 	c1 := snapshotCounters(r.counters)
-	rep.fill(r, all, idle, before, after, c1.sub(c0), window, pid == 0 && cfg.InProcess)
+	rep.fill(r, all, sumSamples(idle), sumSamples(before), sumSamples(after), c1.sub(c0), window, servers[0].pid == 0 && cfg.InProcess)
+	if per != nil {
+		*per = nodeSamples{idle: idle, before: before, after: after, window: window}
+	}
 	return nil
+}
+
+// sampleAll samples every server.
+func sampleAll(ctx context.Context, servers []target) ([]serverSample, error) {
+	out := make([]serverSample, len(servers))
+	for i, s := range servers {
+		var err error
+		if out[i], err = sampleServer(ctx, s.base, s.pid); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// sumSamples adds the servers' samples up: the cluster as one server.
+func sumSamples(ss []serverSample) serverSample {
+	var t serverSample
+	for _, s := range ss {
+		t.at = s.at
+		t.cpu += s.cpu
+		t.rss += s.rss
+		t.heapInuse += s.heapInuse
+		t.goroutines += s.goroutines
+		t.fwdPackets += s.fwdPackets
+		t.fwdBytes += s.fwdBytes
+		t.participants += s.participants
+	}
+	return t
 }
 
 // joinAll creates the rooms and joins the publishers (one after the other, each publishing
@@ -271,7 +312,11 @@ func (r *runner) joinAll(ctx context.Context, base string) ([]*participant, erro
 		if code == "" {
 			jctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 			var err error
-			code, err = client.CreateRoom(jctx, base)
+			at := base
+			if r.createBase != "" {
+				at = r.createBase
+			}
+			code, err = client.CreateRoom(jctx, at)
 			cancel()
 			if err != nil {
 				return all, err

@@ -24,6 +24,8 @@ type serverSample struct {
 	goroutines float64
 	fwdPackets float64
 	fwdBytes   float64
+	// participants is how many people are in the server's meetings.
+	participants float64
 }
 
 // sampleServer reads the server's counters. pid may be 0 (a remote server: CPU and memory then
@@ -40,6 +42,7 @@ func sampleServer(ctx context.Context, base string, pid int) (serverSample, erro
 	s.goroutines = m["go_goroutines"]
 	s.fwdPackets = m["visio_sfu_forwarded_packets_total"]
 	s.fwdBytes = m["visio_sfu_forwarded_bytes_total"]
+	s.participants = m["visio_participants"]
 	if pid > 0 {
 		cpu, rss, err := procStats(pid)
 		if err != nil {
@@ -50,7 +53,8 @@ func sampleServer(ctx context.Context, base string, pid int) (serverSample, erro
 	return s, nil
 }
 
-// scrape returns the unlabelled metrics of base/metrics.
+// scrape returns the metrics of base/metrics, by name with their labels as written
+// (visio_cluster_nodes{state="alive"}).
 func scrape(ctx context.Context, base string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
@@ -69,13 +73,14 @@ func scrape(ctx context.Context, base string) (map[string]float64, error) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if line == "" || line[0] == '#' || strings.ContainsRune(line, '{') {
+		if line == "" || line[0] == '#' {
 			continue
 		}
-		name, val, ok := strings.Cut(line, " ")
-		if !ok {
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
 			continue
 		}
+		name, val := line[:i], line[i+1:]
 		if f, err := strconv.ParseFloat(val, 64); err == nil {
 			out[name] = f
 		}
@@ -167,8 +172,9 @@ type childServer struct {
 	done chan error
 }
 
-// spawnServer starts `bin serve` on loopback with free ports and waits until it listens.
-func spawnServer(ctx context.Context, bin string, logw io.Writer) (*childServer, error) {
+// spawnServer starts `bin serve` on loopback with free ports and waits until it listens. env
+// adds to the environment it inherits.
+func spawnServer(ctx context.Context, bin string, logw io.Writer, env ...string) (*childServer, error) {
 	dataDir, err := os.MkdirTemp("", "visio-loadtest-")
 	if err != nil {
 		return nil, err
@@ -177,6 +183,7 @@ func spawnServer(ctx context.Context, bin string, logw io.Writer) (*childServer,
 		"--tcp-port", "0", "--turn-port", "0", "--ice-loopback-only", "--log-level", "warn")
 	// Every participant of a load test comes from one address.
 	cmd.Env = append(os.Environ(), "VISIO_STORE_DATA_DIR="+dataDir, "VISIO_SIGNAL_MAX_SOCKETS_PER_ADDRESS=10000")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = logw
 	out, err := cmd.StdoutPipe()
 	if err != nil {
