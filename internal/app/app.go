@@ -134,6 +134,10 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	undo = append(undo, nd.stop)
 	nd.participants = hub.Participants
+	live, err := nd.serveLive(hub)
+	if err != nil {
+		return fail(err)
+	}
 
 	webFS, built := web.FS()
 	if !built {
@@ -141,7 +145,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	}
 	handler, err := auth.SameOrigin(nil, api.NewHandler(api.Params{
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
-		Rooms:  hub, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
+		Rooms:  live, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
 		Transcripts: tx.store, RecordingStore: acc.db,
 		RoomLimits: api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},

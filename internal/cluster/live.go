@@ -1,0 +1,101 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Live is a meeting's live state as the node holding it knows it: what the API shows of a room
+// whichever node the request reaches.
+type Live struct {
+	Participants int  `json:"participants"`
+	Locked       bool `json:"locked"`
+}
+
+// LiveTimeout bounds a request for a room's live figures to its node.
+const LiveTimeout = 500 * time.Millisecond
+
+// liveRequest asks a node for one of its rooms' live figures; the reply repeats the nonce, so
+// that an old reply cannot answer a new request.
+type liveRequest struct {
+	Room  string `json:"room"`
+	Nonce string `json:"nonce"`
+}
+
+type liveReply struct {
+	Room  string `json:"room"`
+	Nonce string `json:"nonce"`
+	Live
+}
+
+// liveSubject is where node id answers for its rooms. Node ids may hold any character; the
+// subject holds them hex-encoded.
+func liveSubject(id string) string { return "visio.live." + hex.EncodeToString([]byte(id)) }
+
+// ServeLive answers other nodes' requests for the live figures of rooms held here, with
+// figures, until the bus closes. Requests and replies are signed under the cluster key: a client
+// of the NATS server that is not a node learns nothing and cannot answer in a node's name.
+func (m *Member) ServeLive(figures func(code string) Live) error {
+	_, err := m.bus.Conn.Subscribe(liveSubject(m.ID()), func(msg *nats.Msg) {
+		var req liveRequest
+		if err := m.seal.open(msg.Data, &req); err != nil {
+			m.cfg.Metrics.bad("forged")
+			return
+		}
+		b, err := m.seal.seal(liveReply{Room: req.Room, Nonce: req.Nonce, Live: figures(req.Room)})
+		if err == nil {
+			_ = msg.Respond(b)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("%w: answer for live rooms: %v", ErrUnreachable, err)
+	}
+	return nil
+}
+
+// LiveOf returns room code's live figures: local's when the room is placed on this node or on
+// none, nothing when its node is lost (nobody is in a meeting there), and otherwise its node's
+// answer, asked over NATS within LiveTimeout; asked says which.
+func (m *Member) LiveOf(ctx context.Context, code string, local func(code string) Live) (live Live, asked bool, err error) {
+	m.mu.Lock()
+	p, placed := m.placed[code]
+	var alive bool
+	if placed && p.Node != m.cfg.Node.ID {
+		_, alive = m.aliveLocked(p.Node, m.cfg.Now())
+	}
+	m.mu.Unlock()
+	switch {
+	case !placed || p.Node == m.cfg.Node.ID:
+		return local(code), false, nil
+	case !alive:
+		return Live{}, false, nil
+	}
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	req := liveRequest{Room: code, Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
+	b, err := m.seal.seal(req)
+	if err != nil {
+		return Live{}, true, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, LiveTimeout)
+	defer cancel()
+	msg, err := m.bus.Conn.RequestWithContext(ctx, liveSubject(p.Node), b)
+	if err != nil {
+		return Live{}, true, fmt.Errorf("%w: live figures of room %s from node %s: %v", ErrUnreachable, code, p.Node, err)
+	}
+	var rep liveReply
+	if err := m.seal.open(msg.Data, &rep); err != nil {
+		m.cfg.Metrics.bad("forged")
+		return Live{}, true, err
+	}
+	if rep.Room != req.Room || rep.Nonce != req.Nonce {
+		return Live{}, true, fmt.Errorf("%w: live figures of room %s: the reply answers another request", ErrBadEntry, code)
+	}
+	return rep.Live, true, nil
+}
