@@ -39,7 +39,9 @@ type ClusterResult struct {
 	ForwardedPerSec  float64
 	ServerCPUPercent float64       // sum over the nodes, of one core
 	CPUPerPacket     time.Duration // total CPU over total forwarded packets
-	Ratio            float64       // CPUPerPacket over the floor's of the same run
+	Ratio            float64       // CPUPerPacket over FloorPerPacket
+	// FloorPerPacket is the floor's CPU per forwarded packet, measured just before this size.
+	FloorPerPacket time.Duration
 	// RSSPerParticipant and HeapPerParticipant: growth summed over the nodes, per participant.
 	RSSPerParticipant  float64
 	HeapPerParticipant float64
@@ -47,10 +49,12 @@ type ClusterResult struct {
 	// room's (and were relayed by it); Connections how many the front saw.
 	Relayed, Connections int
 	LossPercent          float64
-	DelayAudio           percentiles
-	DelayVideo           percentiles
-	PerNode              []NodeResult
-	Warnings             []string
+	// LoadAverage is the machine's one-minute load average at the end of the window.
+	LoadAverage float64
+	DelayAudio  percentiles
+	DelayVideo  percentiles
+	PerNode     []NodeResult
+	Warnings    []string
 }
 
 // NodeResult is one node's share of a cluster run.
@@ -86,13 +90,23 @@ func parseSizes(s string) ([]int, error) {
 }
 
 // runCluster runs the SFU measurement once per cluster size, each on a cluster of its own, and
-// fills rep with the first size's full report and rep.Clusters with all.
+// fills rep with the first size's full report and rep.Clusters with all. With Floor, the floor
+// is measured again just before each size (the first time by Run), so that each size's ratio
+// is to a floor measured under the same load of the machine.
 func (r *runner) runCluster(ctx context.Context, rep *Report) error {
+	floor := rep.Floor
 	for i, n := range r.cfg.Cluster {
+		if r.cfg.Floor && i > 0 {
+			r.logf("floor: bare relay for %s", r.cfg.FloorDuration)
+			var err error
+			if floor, err = r.runFloor(ctx); err != nil {
+				return err
+			}
+		}
 		r.reg = newRegistry()
 		r.phase.Store(phaseWarmup)
 		r.logf("cluster of %d node(s)", n)
-		one := &Report{Config: r.cfg, Floor: rep.Floor}
+		one := &Report{Config: r.cfg, Floor: floor}
 		res, err := r.runClusterOnce(ctx, n, one)
 		if err != nil {
 			return fmt.Errorf("cluster of %d: %w", n, err)
@@ -197,7 +211,11 @@ func (res *ClusterResult) fill(rep *Report, servers []target, s nodeSamples, pla
 	res.Participants = rep.Participants
 	res.ForwardedPerSec, res.ServerCPUPercent, res.CPUPerPacket, res.Ratio = rep.ForwardedPerSec, rep.ServerCPUPercent, rep.CPUPerPacket, rep.Ratio
 	res.RSSPerParticipant, res.HeapPerParticipant = rep.RSSPerParticipant, rep.HeapPerParticipant
+	if rep.Floor != nil {
+		res.FloorPerPacket = rep.Floor.CPUPerPacket()
+	}
 	res.LossPercent, res.DelayAudio, res.DelayVideo, res.Warnings = rep.LossPercent, rep.DelayAudio, rep.DelayVideo, rep.Warnings
+	res.LoadAverage = rep.LoadAverage
 	byURL := map[string]int{}
 	for i, t := range servers {
 		byURL[t.base] = i
@@ -246,17 +264,17 @@ func (rep *Report) writeClusters(w io.Writer) {
 	if len(rep.Clusters) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "cluster comparison (each size on a cluster of its own; ratios to the floor of this run):")
-	fmt.Fprintln(w, "  nodes  forwarded pkt/s  CPU (sum, % of a core)  µs/pkt  ratio  RSS/participant  heap/participant  relayed  loss    delay p50/p99 video (or audio)")
+	fmt.Fprintln(w, "cluster comparison (each size on a cluster of its own; ratio to the floor measured just before it):")
+	fmt.Fprintln(w, "  nodes  forwarded pkt/s  CPU (sum, % of a core)  µs/pkt  floor  ratio  RSS/participant  heap/participant  relayed  loss    delay p50/p99 video (or audio)  load average")
 	for _, c := range rep.Clusters {
 		d := c.DelayVideo
 		if d.N == 0 {
 			d = c.DelayAudio
 		}
-		fmt.Fprintf(w, "  %5d  %15.0f  %22.1f  %6.2f  %5.2f  %11.0f KiB  %12.0f KiB  %3d/%-3d  %.3f%%  %.2f / %.2f ms\n",
-			c.Nodes, c.ForwardedPerSec, c.ServerCPUPercent, us(c.CPUPerPacket), c.Ratio,
+		fmt.Fprintf(w, "  %5d  %15.0f  %22.1f  %6.2f  %5.2f  %5.2f  %11.0f KiB  %12.0f KiB  %3d/%-3d  %.3f%%  %.2f / %.2f ms  %.1f\n",
+			c.Nodes, c.ForwardedPerSec, c.ServerCPUPercent, us(c.CPUPerPacket), us(c.FloorPerPacket), c.Ratio,
 			c.RSSPerParticipant/1024, c.HeapPerParticipant/1024, c.Relayed, c.Connections, c.LossPercent,
-			float64(d.P50)/1e6, float64(d.P99)/1e6)
+			float64(d.P50)/1e6, float64(d.P99)/1e6, c.LoadAverage)
 	}
 	for _, c := range rep.Clusters {
 		for _, nd := range c.PerNode {
