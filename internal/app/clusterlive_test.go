@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +70,13 @@ func TestClusterLiveFigures(t *testing.T) {
 		return owner.sawEvent(func(e any) bool { m, ok := e.(*signal.RoomUpdated); return ok && m.Room.Locked })
 	})
 	check(2, true)
+	var status strings.Builder
+	if err := ClusterStatus(context.Background(), nodes[0].app.cfg, &status, false, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("node-%d: %s (2, locked)", h, code); !strings.Contains(status.String(), want) {
+		t.Errorf("visio cluster status shows\n%s\nwant a line %q", status.String(), want)
+	}
 	for i := range nodes {
 		if _, err := client.RequestToken(context.Background(), nil, nodes[i].app.URL(), code, "Late"); apiCode(err) != "room_locked" {
 			t.Errorf("join token for the locked room from node-%d: %v, want room_locked", i, err)

@@ -36,10 +36,12 @@ func ClusterStatus(ctx context.Context, cfg config.Config, w io.Writer, asJSON b
 		return err
 	}
 	defer bus.Close()
-	nodes, err := cluster.ReadStatus(ctx, bus, keys.Derive(clusterKeyPurpose), c.DeadAfter.D(), log)
+	key := keys.Derive(clusterKeyPurpose)
+	nodes, err := cluster.ReadStatus(ctx, bus, key, c.DeadAfter.D(), log)
 	if err != nil {
 		return err
 	}
+	cluster.ReadLive(ctx, bus, key, nodes)
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -59,9 +61,24 @@ func ClusterStatus(ctx context.Context, cfg config.Config, w io.Writer, asJSON b
 		return err
 	}
 	for _, n := range nodes {
-		if len(n.Placed) > 0 {
-			fmt.Fprintf(w, "%s: %s\n", n.ID, strings.Join(n.Placed, " "))
+		if len(n.Placed) == 0 {
+			continue
 		}
+		rooms := n.Placed
+		if len(n.Rooms) > 0 {
+			rooms = make([]string, len(n.Rooms))
+			for i, r := range n.Rooms {
+				switch {
+				case r.Error != "":
+					rooms[i] = r.Code + " (no answer)"
+				case r.Locked:
+					rooms[i] = fmt.Sprintf("%s (%d, locked)", r.Code, r.Participants)
+				default:
+					rooms[i] = fmt.Sprintf("%s (%d)", r.Code, r.Participants)
+				}
+			}
+		}
+		fmt.Fprintf(w, "%s: %s\n", n.ID, strings.Join(rooms, " "))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -76,26 +77,70 @@ func (m *Member) LiveOf(ctx context.Context, code string, local func(code string
 	case !alive:
 		return Live{}, false, nil
 	}
+	live, err = askLive(ctx, m.bus, m.seal, m.cfg.Metrics, p.Node, code)
+	return live, true, err
+}
+
+// askLive asks node for the live figures of its room code, within LiveTimeout.
+func askLive(ctx context.Context, bus *Bus, seal sealer, metrics *Metrics, node, code string) (Live, error) {
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	req := liveRequest{Room: code, Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
-	b, err := m.seal.seal(req)
+	b, err := seal.seal(req)
 	if err != nil {
-		return Live{}, true, err
+		return Live{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, LiveTimeout)
 	defer cancel()
-	msg, err := m.bus.Conn.RequestWithContext(ctx, liveSubject(p.Node), b)
+	msg, err := bus.Conn.RequestWithContext(ctx, liveSubject(node), b)
 	if err != nil {
-		return Live{}, true, fmt.Errorf("%w: live figures of room %s from node %s: %v", ErrUnreachable, code, p.Node, err)
+		return Live{}, fmt.Errorf("%w: live figures of room %s from node %s: %v", ErrUnreachable, code, node, err)
 	}
 	var rep liveReply
-	if err := m.seal.open(msg.Data, &rep); err != nil {
-		m.cfg.Metrics.bad("forged")
-		return Live{}, true, err
+	if err := seal.open(msg.Data, &rep); err != nil {
+		metrics.bad("forged")
+		return Live{}, err
 	}
 	if rep.Room != req.Room || rep.Nonce != req.Nonce {
-		return Live{}, true, fmt.Errorf("%w: live figures of room %s: the reply answers another request", ErrBadEntry, code)
+		return Live{}, fmt.Errorf("%w: live figures of room %s: the reply answers another request", ErrBadEntry, code)
 	}
-	return rep.Live, true, nil
+	return rep.Live, nil
+}
+
+// RoomLive is a room's live figures in a node's status, or why they are missing.
+type RoomLive struct {
+	Code string `json:"code"`
+	Live
+	Error string `json:"error,omitempty"`
+}
+
+// ReadLive asks every alive or draining node of nodes for the live figures of the rooms placed
+// on it (a few at once, each within LiveTimeout) and lists them in its Rooms, as an operator's
+// tool does. key is the cluster key.
+func ReadLive(ctx context.Context, bus *Bus, key []byte, nodes []NodeStatus) {
+	seal := sealer{key}
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		n := &nodes[i]
+		if n.State != StateAlive && n.State != StateDraining {
+			continue
+		}
+		n.Rooms = make([]RoomLive, len(n.Placed))
+		for j, code := range n.Placed {
+			n.Rooms[j].Code = code
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				live, err := askLive(ctx, bus, seal, nil, n.ID, code)
+				n.Rooms[j].Live = live
+				if err != nil {
+					n.Rooms[j].Error = err.Error()
+				}
+			}()
+		}
+	}
+	wg.Wait()
 }

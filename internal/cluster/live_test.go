@@ -46,6 +46,19 @@ func TestLiveOf(t *testing.T) {
 		t.Errorf("a room placed nowhere: %+v asked %v, %v", got, asked, err)
 	}
 
+	// An operator's tool reads every room's figures from its node.
+	st := b.Status()
+	ReadLive(ctx, b.bus, testKey, st)
+	for _, n := range st {
+		want := []RoomLive(nil)
+		if n.ID == "a" {
+			want = []RoomLive{{Code: "abc-defg-hij", Live: Live{Participants: 7, Locked: true}}}
+		}
+		if len(n.Rooms) != len(want) || (len(want) > 0 && n.Rooms[0] != want[0]) {
+			t.Errorf("ReadLive: node %s rooms %+v, want %+v", n.ID, n.Rooms, want)
+		}
+	}
+
 	// A client of the NATS server that is not a node gets no answer, and cannot answer in a
 	// node's name.
 	nc, err := nats.Connect(url)

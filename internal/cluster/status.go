@@ -28,6 +28,8 @@ type NodeStatus struct {
 	Silent time.Duration `json:"silent_ns"`
 	// Placed are the rooms placed on the node.
 	Placed []string `json:"placed"`
+	// Rooms are the placed rooms' live figures, as the node answered them (ReadLive).
+	Rooms []RoomLive `json:"rooms,omitempty"`
 }
 
 // Status lists the nodes this node knows of, with their state and rooms, by id.
