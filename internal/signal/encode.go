@@ -71,7 +71,7 @@ func (h *Hub) encode(ev room.Event) any {
 		return Caption{Type: "caption", ParticipantID: e.ParticipantID, Name: e.Name,
 			StartMS: e.Start.Milliseconds(), EndMS: e.End.Milliseconds(), Text: e.Text}
 	}
-	return nil
+	return encodeBreakout(ev)
 }
 
 func (h *Hub) welcome(e room.Welcome) Welcome {

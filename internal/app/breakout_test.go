@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"visio/internal/client"
+	"visio/internal/signal"
+)
+
+// publishers counts, per synthetic publisher number, the packets p received on all its tracks.
+func (p *participant) publishers() map[byte]int {
+	p.mu.Lock()
+	list := make([]*received, 0, len(p.tracks))
+	for _, r := range p.tracks {
+		list = append(list, r)
+	}
+	p.mu.Unlock()
+	out := map[byte]int{}
+	for _, r := range list {
+		r.mu.Lock()
+		for _, pkt := range r.packets {
+			if pub, _, _, ok := client.ParsePayload(pkt.Payload); ok {
+				out[pub]++
+			}
+		}
+		r.mu.Unlock()
+	}
+	return out
+}
+
+// hears waits until, over one window of time, p receives media from exactly the publishers in
+// want, and fails with what it received otherwise.
+func hears(t *testing.T, name string, p *participant, want ...byte) {
+	t.Helper()
+	var got map[byte]int
+	ok := within(15*time.Second, func() bool {
+		before := p.publishers()
+		time.Sleep(700 * time.Millisecond)
+		after := p.publishers()
+		got = map[byte]int{}
+		for pub, n := range after {
+			if d := n - before[pub]; d > 0 {
+				got[pub] = d
+			}
+		}
+		if len(got) != len(want) {
+			return false
+		}
+		for _, w := range want {
+			if got[w] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if !ok {
+		t.Fatalf("%s receives media from publishers %v, want exactly %v", name, got, want)
+	}
+}
+
+func lastBreakout(p *participant) *signal.BreakoutState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.events) - 1; i >= 0; i-- {
+		if st, ok := p.events[i].(*signal.BreakoutState); ok {
+			return st
+		}
+	}
+	return nil
+}
+
+func lastError(p *participant) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.events) - 1; i >= 0; i-- {
+		if e, ok := p.events[i].(*signal.ErrorMessage); ok {
+			return e.Code
+		}
+	}
+	return ""
+}
+
+// TestBreakoutMedia: with real WebRTC, a guest cannot open breakout rooms nor move itself;
+// once a moderator splits the meeting, media flows only within each room, the moderator visits
+// a room, a broadcast reaches every room, and closing them brings everyone back with media
+// from all, without anyone joining again.
+func TestBreakoutMedia(t *testing.T) {
+	base := startServer(t)
+	api, err := client.NewAPI(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerHC := signIn(t, base, "Dominique")
+	code := createRoom(t, ownerHC, base, "public")
+	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	a := join(t, api, base, code, "Alix")
+	b := join(t, api, base, code, "Bao")
+	c := join(t, api, base, code, "Chloé")
+	for i, p := range []*participant{owner, a, b, c} {
+		p.publish(byte(i + 1))
+	}
+	hears(t, "Alix before", a, 1, 3, 4)
+	ctx := context.Background()
+	ids := map[*participant]string{owner: owner.c.ID(), a: a.c.ID(), b: b.c.ID(), c: c.c.ID()}
+
+	// A guest may not open rooms, nor move itself into one.
+	if err := a.c.Breakout(ctx, signal.BreakoutControl{Action: "open", Rooms: []string{"", ""}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "guest refused", func() bool { return lastError(a) == signal.CodeForbidden })
+	a.mu.Lock()
+	a.events = nil
+	a.mu.Unlock()
+	if err := a.c.Breakout(ctx, signal.BreakoutControl{Action: "move", ParticipantID: ids[a], Room: 2}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "forged move refused", func() bool { return lastError(a) == signal.CodeForbidden })
+	if lastBreakout(owner) != nil {
+		t.Fatal("a refused request changed the breakout state")
+	}
+
+	// Alix and Bao in room 1, Chloé in room 2, the owner stays in the main room.
+	err = owner.c.Breakout(ctx, signal.BreakoutControl{Action: "open", Rooms: []string{"Salle 1", "Salle 2"},
+		Assign: map[string]int{ids[a]: 1, ids[b]: 1, ids[c]: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[*participant]int{a: 1, b: 1, c: 2} {
+		eventually(t, 10*time.Second, "moved", func() bool { st := lastBreakout(p); return st != nil && st.Room == want })
+	}
+	hears(t, "Alix in room 1", a, 3)
+	hears(t, "Bao in room 1", b, 2)
+	hears(t, "Chloé alone in room 2", c)
+	hears(t, "the owner alone in the main room", owner)
+	for p, want := range map[*participant]string{a: ids[a], b: ids[b], c: ids[c]} {
+		if got := p.c.ID(); got != want {
+			t.Fatalf("participant id changed from %s to %s: a move is not a new join", want, got)
+		}
+	}
+
+	// The owner visits room 2, and broadcasts.
+	if err := owner.c.Breakout(ctx, signal.BreakoutControl{Action: "visit", Room: 2}); err != nil {
+		t.Fatal(err)
+	}
+	hears(t, "the owner visiting room 2", owner, 4)
+	hears(t, "Chloé with the owner", c, 1)
+	hears(t, "Alix still in room 1", a, 3)
+	if err := owner.c.Breakout(ctx, signal.BreakoutControl{Action: "broadcast", Text: "Plus que 2 minutes"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*participant{a, b, c} {
+		eventually(t, 5*time.Second, "broadcast received", func() bool {
+			return p.sawEvent(func(e any) bool {
+				m, ok := e.(*signal.BreakoutMessageJSON)
+				return ok && m.Text == "Plus que 2 minutes" && m.From.Name == "Dominique"
+			})
+		})
+	}
+
+	// Everyone back: all hear all again.
+	if err := owner.c.Breakout(ctx, signal.BreakoutControl{Action: "close"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range []*participant{owner, a, b, c} {
+		eventually(t, 10*time.Second, "closed", func() bool { st := lastBreakout(p); return st != nil && !st.Open && st.Room == 0 })
+		var want []byte
+		for j := range 4 {
+			if j != i {
+				want = append(want, byte(j+1))
+			}
+		}
+		hears(t, fmt.Sprintf("participant %d back in the main room", i+1), p, want...)
+	}
+}
