@@ -301,7 +301,7 @@ export class BreakoutUI {
     for (const r of rooms) {
       const name = r.number === 0 ? t('breakoutMain') : r.name;
       const members = r.participants ?? [];
-      const title = h('h3', {}, name, h('span', { class: 'muted' }, ` · ${members.length ? t('breakoutMembers', { n: members.length }) : t('breakoutEmpty')}`));
+      const title = h('h3', {}, name, h('span', { class: 'muted' }, ` · ${members.length === 1 ? t('breakoutMembers1') : members.length ? t('breakoutMembers', { n: members.length }) : t('breakoutEmpty')}`));
       const here = st.room === r.number;
       let action: HTMLElement;
       if (here) action = h('span', { class: 'badge breakout-here' }, t('breakoutYouAreHere'));
