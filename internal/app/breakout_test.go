@@ -84,7 +84,8 @@ func lastError(p *participant) string {
 }
 
 // TestBreakoutMedia: with real WebRTC, a guest cannot open breakout rooms nor move itself;
-// once a moderator splits the meeting, media flows only within each room, the moderator visits
+// once a moderator splits the meeting, media flows only within each room, someone whose
+// signalling drops resumes in their breakout room, the moderator visits
 // a room, a broadcast reaches every room, and closing them brings everyone back with media
 // from all, without anyone joining again.
 func TestBreakoutMedia(t *testing.T) {
@@ -140,6 +141,20 @@ func TestBreakoutMedia(t *testing.T) {
 			t.Fatalf("participant id changed from %s to %s: a move is not a new join", want, got)
 		}
 	}
+
+	// Bao's signalling drops; he resumes his place, in room 1.
+	b.c.DropSignalling()
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := b.c.Resume(rctx); err != nil {
+		cancel()
+		t.Fatalf("resume: %v", err)
+	}
+	cancel()
+	if w := b.c.Welcome(); !w.Resumed || len(w.Participants) != 1 || w.Participants[0].ID != ids[a] {
+		t.Fatalf("Bao resumed with %+v, want his place in room 1 with Alix", w.Participants)
+	}
+	eventually(t, 5*time.Second, "Bao back in room 1", func() bool { st := lastBreakout(b); return st != nil && st.Reason == "welcome" && st.Room == 1 })
+	hears(t, "Bao resumed in room 1", b, 2)
 
 	// The owner visits room 2, and broadcasts.
 	if err := owner.c.Breakout(ctx, signal.BreakoutControl{Action: "visit", Room: 2}); err != nil {
