@@ -61,6 +61,41 @@ func hears(t *testing.T, name string, p *participant, want ...byte) {
 	}
 }
 
+// trackIDs lists the tracks p received so far.
+func (p *participant) trackIDs() map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]bool{}
+	for id := range p.tracks {
+		out[id] = true
+	}
+	return out
+}
+
+// newMediaFrom reports whether p received a packet of publisher pub on a track not in known.
+func (p *participant) newMediaFrom(known map[string]bool, pub byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, r := range p.tracks {
+		if known[id] {
+			continue
+		}
+		r.mu.Lock()
+		got := false
+		for _, pkt := range r.packets {
+			if n, _, _, ok := client.ParsePayload(pkt.Payload); ok && n == pub {
+				got = true
+				break
+			}
+		}
+		r.mu.Unlock()
+		if got {
+			return true
+		}
+	}
+	return false
+}
+
 func lastBreakout(p *participant) *signal.BreakoutState {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -124,6 +159,8 @@ func TestBreakoutMedia(t *testing.T) {
 	}
 
 	// Alix and Bao in room 1, Chloé in room 2, the owner stays in the main room.
+	known := a.trackIDs()
+	opened := time.Now()
 	err = owner.c.Breakout(ctx, signal.BreakoutControl{Action: "open", Rooms: []string{"Salle 1", "Salle 2"},
 		Assign: map[string]int{ids[a]: 1, ids[b]: 1, ids[c]: 2}})
 	if err != nil {
@@ -132,6 +169,8 @@ func TestBreakoutMedia(t *testing.T) {
 	for p, want := range map[*participant]int{a: 1, b: 1, c: 2} {
 		eventually(t, 10*time.Second, "moved", func() bool { st := lastBreakout(p); return st != nil && st.Room == want })
 	}
+	eventually(t, 15*time.Second, "Alix receives Bao's media in room 1", func() bool { return a.newMediaFrom(known, 3) })
+	t.Logf("move: %v from the moderator's open to Alix's first packet from Bao in room 1", time.Since(opened).Round(time.Millisecond))
 	hears(t, "Alix in room 1", a, 3)
 	hears(t, "Bao in room 1", b, 2)
 	hears(t, "Chloé alone in room 2", c)

@@ -84,7 +84,11 @@ test('split into two rooms, media only within each, broadcast, bring everyone ba
     await panel.getByLabel('Salle de Chloé').selectOption({ label: 'Salle 2' });
     await panel.getByLabel('Durée').selectOption({ label: '5 min' });
     await screenshot(o, 'breakout-panel-1024x700.png');
+    const before = new Set((await stats(a)).map((x) => x.trackId));
+    const opened = Date.now();
     await panel.getByRole('button', { name: 'Ouvrir les salles' }).click();
+    await waitFor('Alix receives Bao in room 1', async () => (await stats(a)).some((x) => !before.has(x.trackId) && x.participantName === names.b && x.framesDecoded > 0), { timeoutMs: 30_000, intervalMs: 50 });
+    console.log(`breakout move: ${Date.now() - opened} ms from "Ouvrir les salles" to Alix's first decoded frame from Bao in room 1`);
 
     await a.getByText(/Vous êtes dans Atelier budget — retour en salle principale dans \d+:\d\d/).waitFor({ timeout: 15_000 });
     await c.getByText(/Vous êtes dans Salle 2/).waitFor({ timeout: 15_000 });
