@@ -67,6 +67,8 @@ export class BreakoutUI {
   private readonly timeEls: HTMLElement[] = [];
   private readonly tick: number;
   private signature = '';
+  /** Our room as last told (kept across welcomes). */
+  private lastRoom = 0;
   private mode = 'setup';
   private draft = '';
   // The form to open rooms with.
@@ -107,15 +109,22 @@ export class BreakoutUI {
 
   onMessage(m: ServerMessage): void {
     switch (m.type) {
+      case 'welcome':
+        // Every welcome is followed by the breakout state while rooms are open; none follows
+        // when they are not (for example in a meeting taken over by another node).
+        this.state = null;
+        this.p.changed();
+        break;
       case 'breakout_state': {
-        const before = this.state;
+        const before = this.lastRoom;
         this.state = m;
+        this.lastRoom = m.open ? m.room : 0;
         if (m.reason === 'closed' || m.reason === 'time_up') {
           announce(t(m.reason === 'closed' ? 'breakoutClosedAnnounce' : 'breakoutTimeUpAnnounce'));
           this.alert.hidden = true;
-        } else if (m.open && (before?.room ?? 0) !== m.room) {
+        } else if (m.open && before !== m.room) {
           announce(m.room ? t('breakoutMovedTo', { name: this.roomName }) : t('breakoutBackAnnounce'));
-        } else if (m.open && !before?.open) announce(t('breakoutOpenedAnnounce'));
+        } else if (m.reason === 'opened') announce(t('breakoutOpenedAnnounce'));
         this.p.changed();
         break;
       }
