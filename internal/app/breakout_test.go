@@ -118,7 +118,9 @@ func lastError(p *participant) string {
 	return ""
 }
 
-// TestBreakoutMedia: with real WebRTC, a guest cannot open breakout rooms nor move itself;
+// TestBreakoutMedia: with real WebRTC, someone in the lobby hears nothing of breakout rooms
+// and lands in the main room when let in; a participant who is not a moderator cannot open
+// breakout rooms nor move itself;
 // once a moderator splits the meeting, media flows only within each room, someone whose
 // signalling drops resumes in their breakout room, the moderator visits
 // a room, a broadcast reaches every room, and closing them brings everyone back with media
@@ -130,11 +132,16 @@ func TestBreakoutMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	ownerHC := signIn(t, base, "Dominique")
-	code := createRoom(t, ownerHC, base, "public")
+	code := createRoom(t, ownerHC, base, "trusted")
 	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
-	a := join(t, api, base, code, "Alix")
-	b := join(t, api, base, code, "Bao")
-	c := join(t, api, base, code, "Chloé")
+	a := joinWith(t, api, base, code, "Alix", client.Options{HTTP: signIn(t, base, "Alix")})
+	b := joinWith(t, api, base, code, "Bao", client.Options{HTTP: signIn(t, base, "Bao")})
+	c := joinWith(t, api, base, code, "Chloé", client.Options{HTTP: signIn(t, base, "Chloé")})
+	// A guest waits in the lobby of this trusted room.
+	lea, first := knock(t, base, code, guestToken(t, base, code, "Léa"))
+	if first["type"] != "lobby" {
+		t.Fatalf("guest: %v, want the lobby", first)
+	}
 	for i, p := range []*participant{owner, a, b, c} {
 		p.publish(byte(i + 1))
 	}
@@ -142,7 +149,12 @@ func TestBreakoutMedia(t *testing.T) {
 	ctx := context.Background()
 	ids := map[*participant]string{owner: owner.c.ID(), a: a.c.ID(), b: b.c.ID(), c: c.c.ID()}
 
-	// A guest may not open rooms, nor move itself into one.
+	// Someone in the lobby may not ask for rooms; a participant who is not a moderator may not
+	// open rooms, nor move itself into one.
+	lea.send(`{"type":"breakout","action":"open","rooms":["",""]}`)
+	if e := lea.next("error"); e["code"] != signal.CodeInLobby {
+		t.Fatalf("breakout from the lobby: %v, want %s", e, signal.CodeInLobby)
+	}
 	if err := a.c.Breakout(ctx, signal.BreakoutControl{Action: "open", Rooms: []string{"", ""}}); err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +184,21 @@ func TestBreakoutMedia(t *testing.T) {
 	eventually(t, 15*time.Second, "Alix receives Bao's media in room 1", func() bool { return a.newMediaFrom(known, 3) })
 	t.Logf("move: %v from the moderator's open to Alix's first packet from Bao in room 1", time.Since(opened).Round(time.Millisecond))
 	hears(t, "Alix in room 1", a, 3)
+
+	// The lobby heard nothing of it; let in now, the guest lands in the main room.
+	lea.send(`{"type":"ping","id":"lobby"}`)
+	if m := lea.next("pong", "breakout_state", "breakout_message", "welcome"); m["type"] != "pong" {
+		t.Fatalf("someone in the lobby was sent %v", m)
+	}
+	if err := owner.c.SendRaw(ctx, []byte(`{"type":"admit","request_ids":["`+first["request_id"].(string)+`"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if w := lea.next("welcome"); len(w["participants"].([]any)) != 1 {
+		t.Fatalf("admitted guest sees %v, want the main room's moderator only", w["participants"])
+	}
+	if st := lea.next("breakout_state"); st["open"] != true || st["room"] != float64(0) || st["can_manage"] != false {
+		t.Fatalf("admitted guest's breakout state %v, want open, main room", st)
+	}
 	hears(t, "Bao in room 1", b, 2)
 	hears(t, "Chloé alone in room 2", c)
 	hears(t, "the owner alone in the main room", owner)
