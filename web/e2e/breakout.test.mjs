@@ -41,8 +41,10 @@ async function hears(page, label, want) {
       return JSON.stringify(last) === JSON.stringify(want) || undefined;
     },
     { timeoutMs: 30_000, intervalMs: 300 },
-  ).catch((err) => {
-    throw new Error(`${err.message}; receives from ${last.join(', ')}`);
+  ).catch(async (err) => {
+    const st = await page.evaluate(() => window.visio.state()).catch(() => null);
+    const detail = st && { participants: st.participants.map((p) => ({ name: p.name, tracks: p.tracks.map((t) => `${t.id}:${t.source}${t.muted ? ':muted' : ''}`) })), remote: st.remoteTracks.length, page: st.page, subscriptions: st.subscriptions };
+    throw new Error(`${err.message}; receives from ${last.join(', ')}; state ${JSON.stringify(detail)}`);
   });
 }
 
@@ -73,6 +75,11 @@ test('split into two rooms, media only within each, broadcast, bring everyone ba
     // Guests have no breakout controls.
     assert.equal(await a.getByRole('button', { name: 'Salles de sous-groupes' }).count(), 0, 'a guest was offered breakout rooms');
 
+    // Bao turns his camera off: it stays off through the moves. (Audio flows whatever the page
+    // of the grid a tile is on; video only for tiles shown.)
+    await b.getByRole('button', { name: 'Couper la caméra' }).click();
+    await waitFor('Bao camera off', () => b.evaluate(() => window.visio.state().self.camOn === false));
+
     // The moderator assigns with the panel's selects: Alix and Bao in room 1, Chloé in room 2.
     await o.getByRole('button', { name: 'Salles de sous-groupes' }).click();
     const panel = o.locator('#breakout-panel');
@@ -87,13 +94,18 @@ test('split into two rooms, media only within each, broadcast, bring everyone ba
     const before = new Set((await stats(a)).map((x) => x.trackId));
     const opened = Date.now();
     await panel.getByRole('button', { name: 'Ouvrir les salles' }).click();
-    await waitFor('Alix receives Bao in room 1', async () => (await stats(a)).some((x) => !before.has(x.trackId) && x.participantName === names.b && x.framesDecoded > 0), { timeoutMs: 30_000, intervalMs: 50 });
-    console.log(`breakout move: ${Date.now() - opened} ms from "Ouvrir les salles" to Alix's first decoded frame from Bao in room 1`);
+    await waitFor('Alix receives Bao in room 1', async () => (await stats(a)).some((x) => !before.has(x.trackId) && x.participantName === names.b && x.bytesReceived > 0), { timeoutMs: 30_000, intervalMs: 50 });
+    console.log(`breakout move: ${Date.now() - opened} ms from "Ouvrir les salles" to Alix's first media (audio) from Bao in room 1`);
 
     await a.getByText(/Vous êtes dans Atelier budget — retour en salle principale dans \d+:\d\d/).waitFor({ timeout: 15_000 });
     await c.getByText(/Vous êtes dans Salle 2/).waitFor({ timeout: 15_000 });
     await hears(a, 'Alix in room 1', [names.b]);
     await hears(b, 'Bao in room 1', [names.a]);
+    const camOf = (page, name) => page.evaluate((n) => window.visio.state().participants.find((p) => p.name === n)?.tracks.find((t) => t.source === 'camera'), name);
+    assert.equal(await b.evaluate(() => window.visio.state().self.camOn), false, 'Bao’s camera turned on by the move');
+    const cam = await camOf(a, names.b);
+    assert.ok(!cam || cam.muted, 'Alix receives a live camera from Bao');
+    assert.ok(await b.getByRole('button', { name: 'Activer la caméra' }).isVisible(), 'Bao’s camera button lost its state');
     await hears(c, 'Chloé alone in room 2', []);
     await hears(o, 'the moderator alone in the main room', []);
     await a.getByText('L’enregistrement et la transcription ne concernent que la salle principale.').waitFor({ timeout: 5_000 });
@@ -120,6 +132,7 @@ test('split into two rooms, media only within each, broadcast, bring everyone ba
       const nav = await page.evaluate(() => ({ mark: window.breakoutMark, navigations: performance.getEntriesByType('navigation').map((e) => e.type) }));
       assert.deepEqual(nav, { mark: 'same page', navigations: ['navigate'] }, `${names[k]}: the page reloaded`);
       assert.equal(await page.evaluate(() => window.visio.state().connection), 'connected');
+      assert.equal(await page.evaluate(() => window.visio.state().self.camOn), k !== 'b', `${names[k]}: camera state changed`);
     }
   } finally {
     await browser.close();
