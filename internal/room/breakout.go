@@ -566,6 +566,9 @@ func (m *Meeting) moveLocked(p *Participant, to int) {
 	old := p.peer.Load().p
 	p.peer.Store(&peerRef{p: peer, gen: gen})
 	from := b.where[p]
+	if from == 0 && m.transcription.session != nil {
+		m.transcription.session.EndParticipant(p.id) // what they were saying in the main room ends here
+	}
 	m.broadcastLocked(p, ParticipantLeft{ParticipantID: p.id, Reason: "moved"})
 	if to == 0 {
 		delete(b.where, p)

@@ -236,6 +236,29 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// TestBreakoutTranscription: transcription follows the main room only; its breakout media
+// rooms are not tapped.
+func TestBreakoutTranscription(t *testing.T) {
+	w := newWorld(t, 10, &room.Transcription{Recognizer: recognizer{}, Language: "fr", Store: &store{}})
+	mod, _ := w.enter(owner("Ada"))
+	bob, _ := w.enter(member("Bob"))
+	if err := mod.ControlTranscription("start"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mod.OpenBreakouts(room.BreakoutPlan{Names: []string{""}, Assign: map[string]int{bob.ID(): 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if !w.media.Rooms(code)[0].Tapped() || w.media.Rooms(code + "~1")[0].Tapped() {
+		t.Fatal("want the main media room tapped and the breakout room not")
+	}
+	if err := mod.CloseBreakouts(); err != nil {
+		t.Fatal(err)
+	}
+	if err := mod.ControlTranscription("stop"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestBreakoutTimer: everyone is warned before the end, and brought back when it ends.
 func TestBreakoutTimer(t *testing.T) {
 	w := newWorld(t, 10, nil)
