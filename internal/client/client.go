@@ -325,6 +325,7 @@ func (c *Client) SendRaw(ctx context.Context, data []byte) error {
 }
 
 func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh chan<- *signal.Welcome, errCh chan<- error) {
+	welcomed := false
 	for {
 		_, data, err := conn.Read(ctx)
 		if err != nil {
@@ -340,6 +341,11 @@ func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh c
 		}
 		switch m := msg.(type) {
 		case *signal.Welcome:
+			if welcomed && !m.Resumed {
+				_ = c.moved(m) // moved to another room (breakout.go)
+				break
+			}
+			welcomed = true
 			// The connections are made before the server's offer, which follows the welcome.
 			c.mu.Lock()
 			need := c.pub == nil && c.opts.ICE != nil
@@ -581,6 +587,12 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.HandsMessage{}
 	case "reaction":
 		msg = &signal.Reaction{}
+	case "breakout_state":
+		msg = &signal.BreakoutState{}
+	case "breakout_ending":
+		msg = &signal.BreakoutEnding{}
+	case "breakout_message":
+		msg = &signal.BreakoutMessageJSON{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -140,13 +140,5 @@ func (c *Client) Rejoin(ctx context.Context) (err error) {
 		return err
 	}
 	readded = true
-	for _, t := range local {
-		if _, err := c.AddTrack(t.track, t.source); err != nil {
-			return err
-		}
-	}
-	if len(local) == 0 {
-		return nil
-	}
-	return c.Negotiate(ctx, false)
+	return c.republish(ctx, local)
 }

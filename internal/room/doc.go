@@ -15,6 +15,7 @@
 //
 // # Lock order
 //
+//	roomBreakout.moveMu → Meeting.mu, and → Media, Peer (breakout.go: moves between rooms)
 //	Meeting.mu → knockLimiter.mu
 //	Meeting.mu → (calls that take no lock of the room) Conn, Clock, Timer, Media.SetAudioTap,
 //	             live.Session.EndParticipant

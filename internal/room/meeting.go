@@ -34,6 +34,7 @@ type Meeting struct {
 	transcription roomTranscription // transcription.go
 	recording     roomRecording     // recording.go
 	hands         roomHands         // hands.go
+	breakout      roomBreakout      // breakout.go
 }
 
 func newMeeting(ms *Meetings, code string) *Meeting {
@@ -73,11 +74,11 @@ func (m *Meeting) enter(conn Conn, e Entrant, req *LobbyRequest) (*Participant, 
 	now := m.ms.clock.Now().UTC()
 	p := &Participant{m: m, id: ids.New("PA_"), name: e.Name, joinedAt: now.Truncate(time.Second),
 		subject: e.ID, signedIn: e.SignedIn, role: e.Role, perms: e.Permissions}
-	peer, err := m.media.NewPeer(p.id, peerEvents{p})
+	peer, err := m.media.NewPeer(p.id, peerEvents{p: p})
 	if err != nil {
 		return nil, err
 	}
-	p.peer = peer
+	p.peer.Store(&peerRef{p: peer})
 	peer.Permit(e.Publish, e.Subscribe)
 
 	m.mu.Lock()
@@ -137,14 +138,14 @@ func (m *Meeting) resume(conn Conn, token string) (*Participant, error) {
 		p.graceTimer = nil
 	}
 	p.state = stateActive
-	m.sendWelcomeLocked(p, conn, true)
+	m.sendWelcomeLocked(p, conn, !m.breakoutMovedAwayLocked(p))
 	m.broadcastLocked(p, ParticipantUpdated{Participant: p.infoLocked()})
 	if old != nil {
 		old.Close(Bye{Reason: "replaced", Message: "This session continues on another connection."})
 	}
 	m.mu.Unlock()
 	m.ms.log.Info("participant resumed", "room", m.code, "participant", p.id)
-	p.peer.Resume()
+	p.media().Resume()
 	return p, nil
 }
 
@@ -158,7 +159,7 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 	m.tokens[p.token] = p
 	others := make([]ParticipantInfo, 0, len(m.participants))
 	for _, o := range m.participants {
-		if o != p {
+		if o != p && m.breakoutRoomLocked(o) == m.breakoutRoomLocked(p) {
 			others = append(others, o.infoLocked())
 		}
 	}
@@ -179,6 +180,7 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 		Recording:     m.recordingStateLocked(p),
 		Hands:         m.handsLocked(),
 	})
+	m.breakoutWelcomeLocked(p, conn)
 	// After the welcome: an offer the media side sends meanwhile goes to the old connection,
 	// and Peer.Resume sends it again.
 	p.setConnLocked(conn)
@@ -228,12 +230,13 @@ func (m *Meeting) remove(p *Participant, reason string) {
 	m.transcriptionLeftLocked(p)
 	m.handLeftLocked(p)
 	m.broadcastLocked(p, ParticipantLeft{ParticipantID: p.id, Reason: reason})
+	m.breakoutLeftLocked(p)
 	empty := m.markClosedIfEmptyLocked()
 	m.mu.Unlock()
 
 	m.ms.p.Participants.Dec()
 	m.ms.log.Info("participant left", "room", m.code, "participant", p.id, "reason", reason)
-	p.peer.Close()
+	p.media().Close()
 	if empty {
 		m.ms.drop(m)
 	}
@@ -292,7 +295,7 @@ func (m *Meeting) closeAll(reason, message string) {
 // broadcastLocked sends ev to every attached participant but except. m.mu must be held.
 func (m *Meeting) broadcastLocked(except *Participant, ev Event) {
 	for _, o := range m.participants {
-		if c := o.connLocked(); o != except && c != nil {
+		if c := o.connLocked(); o != except && c != nil && m.breakoutSeesLocked(o, except, ev) {
 			c.Send(ev)
 		}
 	}

@@ -178,6 +178,7 @@ func (ms *Meetings) drop(m *Meeting) {
 	ms.mu.Unlock()
 	m.endTranscription()
 	m.endRecording()
+	m.endBreakouts()
 	m.media.Close()
 	ms.log.Info("room closed", "room", m.code)
 }

@@ -83,18 +83,18 @@ func (p *Participant) Moderate(ctx context.Context, action, targetID string) err
 
 	switch action {
 	case ActionMute:
-		target.peer.Mute(SourceMicrophone, true)
+		target.media().Mute(SourceMicrophone, true)
 	case ActionCameraOff:
-		target.peer.Mute(SourceCamera, true)
+		target.media().Mute(SourceCamera, true)
 	case ActionStopScreen:
-		target.peer.Mute(SourceScreen, true)
-		target.peer.Mute(SourceScreenAudio, true)
+		target.media().Mute(SourceScreen, true)
+		target.media().Mute(SourceScreenAudio, true)
 	case ActionMuteAll:
 		for _, o := range muteAll {
-			o.peer.Mute(SourceMicrophone, true)
+			o.media().Mute(SourceMicrophone, true)
 		}
 	case ActionRemove:
-		target.peer.Permit(false, false) // cut the media first: nothing flows either way from now on
+		target.media().Permit(false, false) // cut the media first: nothing flows either way from now on
 		m.mu.Lock()
 		if c := target.connLocked(); c != nil {
 			c.Close(Bye{Reason: "removed", Message: "A moderator removed you from this meeting."})

@@ -15,7 +15,10 @@ type Participant struct {
 	joinedAt time.Time
 	subject  string // user or guest id
 	signedIn bool
-	peer     Peer
+
+	// peer is the participant's current media, with its generation: a move to a breakout room
+	// (breakout.go) replaces it, and the events of a replaced peer are ignored.
+	peer atomic.Pointer[peerRef]
 
 	// conn is written with m.mu held and read by the media side's callbacks without it.
 	conn atomic.Pointer[connRef]
@@ -33,6 +36,21 @@ type Participant struct {
 }
 
 type connRef struct{ c Conn }
+
+type peerRef struct {
+	p   Peer
+	gen uint64
+}
+
+// media is p's current peer.
+func (p *Participant) media() Peer { return p.peer.Load().p }
+
+// current reports whether events of generation gen come from p's current peer (a peer not yet
+// stored is the first one, generation 0).
+func (p *Participant) current(gen uint64) bool {
+	r := p.peer.Load()
+	return (r == nil && gen == 0) || (r != nil && r.gen == gen)
+}
 
 // connLocked is p's connection, nil while away. m.mu must be held.
 func (p *Participant) connLocked() Conn {
@@ -54,7 +72,7 @@ func (p *Participant) setConnLocked(c Conn) {
 func (p *Participant) ID() string { return p.id }
 
 // Peer is the participant's media, for the signalling layer's negotiation.
-func (p *Participant) Peer() Peer { return p.peer }
+func (p *Participant) Peer() Peer { return p.media() }
 
 // Leave takes the participant out of the meeting.
 func (p *Participant) Leave() { p.m.remove(p, "left") }
@@ -65,7 +83,7 @@ func (p *Participant) Leave() { p.m.remove(p, "left") }
 func (p *Participant) Detach(conn Conn) { p.m.detach(p, conn) }
 
 // Mute reports the participant's own mute or unmute of a source.
-func (p *Participant) Mute(source Source, muted bool) { p.peer.Mute(source, muted) }
+func (p *Participant) Mute(source Source, muted bool) { p.media().Mute(source, muted) }
 
 // infoLocked describes p. m.mu must be held.
 func (p *Participant) infoLocked() ParticipantInfo {
@@ -91,7 +109,7 @@ func (p *Participant) tracksChanged() {
 	for p.dirty && m.participants[p.id] == p {
 		p.dirty = false
 		m.mu.Unlock()
-		tracks := p.peer.Tracks()
+		tracks := p.media().Tracks()
 		m.mu.Lock()
 		p.tracks = tracks
 		if m.participants[p.id] == p {
@@ -103,11 +121,17 @@ func (p *Participant) tracksChanged() {
 }
 
 // peerEvents receives the media side's events for p.
-type peerEvents struct{ p *Participant }
+type peerEvents struct {
+	p   *Participant
+	gen uint64 // of the peer these events are for
+}
 
 // OnOffer sends a subscriber offer to p's client, if attached. A participant that is away gets
 // the offer again when it resumes (Peer.Resume).
 func (e peerEvents) OnOffer(sdp string) {
+	if !e.p.current(e.gen) {
+		return
+	}
 	if r := e.p.conn.Load(); r != nil {
 		r.c.Send(Offer{SDP: sdp})
 	}
@@ -115,10 +139,17 @@ func (e peerEvents) OnOffer(sdp string) {
 
 // OnLayers tells p which simulcast layers of its track others need.
 func (e peerEvents) OnLayers(trackID string, rids []string) {
+	if !e.p.current(e.gen) {
+		return
+	}
 	if r := e.p.conn.Load(); r != nil {
 		r.c.Send(Layers{TrackID: trackID, Active: append([]string(nil), rids...)})
 	}
 }
 
 // OnTracksChanged tells the meeting that p's tracks changed.
-func (e peerEvents) OnTracksChanged() { e.p.tracksChanged() }
+func (e peerEvents) OnTracksChanged() {
+	if e.p.current(e.gen) {
+		e.p.tracksChanged()
+	}
+}

@@ -231,7 +231,7 @@ func (m *Meeting) onSegment(seg transcribe.Segment) {
 	}
 	ev := Caption{ParticipantID: seg.Speaker, Name: name, Start: seg.Start, End: seg.End, Text: text}
 	for id := range tx.captions {
-		if o := m.participants[id]; o != nil {
+		if o := m.participants[id]; o != nil && m.breakoutRoomLocked(o) == 0 { // captions of the main room
 			if c := o.connLocked(); c != nil {
 				c.Send(ev)
 			}

@@ -76,6 +76,9 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *React:
 		s.count("reaction")
 		return s.p.React(m.Emoji)
+	case *BreakoutControl:
+		s.count("breakout")
+		return s.handleBreakout(m)
 	case *Leave:
 		s.count("leave")
 		s.left = true

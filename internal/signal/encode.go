@@ -70,6 +70,8 @@ func (h *Hub) encode(ev room.Event) any {
 	case room.Caption:
 		return Caption{Type: "caption", ParticipantID: e.ParticipantID, Name: e.Name,
 			StartMS: e.Start.Milliseconds(), EndMS: e.End.Milliseconds(), Text: e.Text}
+	case room.BreakoutState, room.BreakoutEnding, room.BreakoutMessage:
+		return encodeBreakout(ev)
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ func protocolError(err error) *ProtocolError {
 		{room.ErrTranscriptionUnavailable, CodeTranscriptionUnavailable, false},
 		{room.ErrRecordingUnavailable, CodeRecordingUnavailable, false},
 		{room.ErrReactionLimited, CodeReactionLimited, false},
+		{room.ErrBreakout, CodeBreakout, false},
 		{sfu.ErrBadSDP, CodeBadSDP, false},
 		{sfu.ErrBadCandidate, CodeBadCandidate, false},
 		{sfu.ErrBadTrack, CodeBadTrack, false},

@@ -156,6 +156,8 @@ func Decode(data []byte) (any, error) {
 		msg = &Hand{}
 	case "reaction":
 		msg = &React{}
+	case "breakout":
+		msg = &BreakoutControl{}
 	case "":
 		return nil, badMessage("missing message type")
 	default:
@@ -259,6 +261,8 @@ func validate(msg any) error {
 		if m.ParticipantID != "" && m.Raised {
 			return badMessage("hand: only one's own hand can be raised")
 		}
+	case *BreakoutControl:
+		return m.check()
 	case *React:
 		if !room.IsReaction(m.Emoji) {
 			return badMessage("reaction: emoji must be one of %v", room.Reactions)

@@ -2,6 +2,7 @@
 
 import type { AccessClientMessage, AccessServerMessage, AccessWelcome, ParticipantRole } from './access';
 import type { HandsClientMessage, HandsServerMessage, HandsWelcome } from './hands';
+import type { BreakoutClientMessage, BreakoutServerMessage } from './breakout';
 import type { RecordingClientMessage, RecordingServerMessage, RecordingWelcome } from './recording';
 import type { TranscriptionClientMessage, TranscriptionServerMessage, TranscriptionWelcome } from './transcription';
 
@@ -58,6 +59,7 @@ export type ServerMessage =
       RecordingWelcome &
       HandsWelcome)
   | HandsServerMessage
+  | BreakoutServerMessage
   | AccessServerMessage
   | TranscriptionServerMessage
   | RecordingServerMessage
@@ -79,6 +81,7 @@ export type ClientMessage =
   | TranscriptionClientMessage
   | RecordingClientMessage
   | HandsClientMessage
+  | BreakoutClientMessage
   | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }

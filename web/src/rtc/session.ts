@@ -269,7 +269,7 @@ export class Session {
       case 'participant_left': {
         const p = this.participants.get(msg.participant_id);
         this.participants.delete(msg.participant_id);
-        if (p) this.events.presence('left', p.name);
+        if (p && msg.reason !== 'moved') this.events.presence('left', p.name); // moved: to a breakout room
         this.changed();
         break;
       }

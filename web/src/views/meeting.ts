@@ -16,6 +16,7 @@ import { RecordingUI } from '../meeting/recording';
 import { AccessUi } from '../meeting/access-ui';
 import { MeetingExtras } from '../meeting/extras';
 import { HandsUI } from '../meeting/hands';
+import { BreakoutUI } from '../meeting/breakout';
 import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { MediaCheck } from '../meeting/media-check';
@@ -70,6 +71,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       transcription.onMessage(m);
       recording.onMessage(m);
       hands.onMessage(m);
+      breakout.onMessage(m);
     },
   });
   session.tokens = choice.tokens ?? null;
@@ -80,6 +82,13 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   const hands = new HandsUI({
     send: (m) => session.send(m),
     selfId: () => session.selfId,
+    canModerate: () => access.state.canModerate,
+    notify: (text) => showToast(text),
+    changed: () => schedule(),
+  });
+  const breakout = new BreakoutUI({
+    session,
+    send: (m) => session.send(m),
     canModerate: () => access.state.canModerate,
     notify: (text) => showToast(text),
     changed: () => schedule(),
@@ -323,6 +332,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     layout.setCount(infos.length);
     layout.refresh();
     hands.decorate(tiles, access.panel.el);
+    breakout.paint();
     reportSubscriptions(screenId);
 
     controls.update({
@@ -365,7 +375,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   controls.el.insertBefore(extras.button, controls.el.lastElementChild);
   controls.el.insertBefore(hands.handButton, controls.el.children[3] ?? null);
   controls.el.insertBefore(hands.reactButton, hands.handButton.nextSibling);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu), access.lobby.el, access.confirm.el);
+  controls.el.insertBefore(breakout.button, controls.el.lastElementChild);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, breakout.banner, breakout.alert, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu, breakout.panel), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -390,6 +401,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     access.close();
     extras.close();
     hands.close();
+    breakout.close();
     effects.close();
     layout.close();
     reporter.close();
