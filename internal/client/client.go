@@ -581,6 +581,8 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.HandsMessage{}
 	case "reaction":
 		msg = &signal.Reaction{}
+	case "chat":
+		msg = &signal.ChatMessageJSON{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -53,6 +53,8 @@ type Welcome struct {
 	Recording RecordingState
 	// Hands are the raised hands in the order raised (hands.go).
 	Hands []RaisedHand
+	// Chat is the chat's history this participant may read, oldest first (chat.go).
+	Chat []ChatMessage
 }
 
 // ParticipantJoined, ParticipantUpdated and ParticipantLeft keep everyone's list current.

@@ -34,6 +34,7 @@ type Meeting struct {
 	transcription roomTranscription // transcription.go
 	recording     roomRecording     // recording.go
 	hands         roomHands         // hands.go
+	chat          roomChat          // chat.go
 }
 
 func newMeeting(ms *Meetings, code string) *Meeting {
@@ -178,6 +179,7 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 		Transcription: m.transcriptionStateLocked(p),
 		Recording:     m.recordingStateLocked(p),
 		Hands:         m.handsLocked(),
+		Chat:          m.chatHistoryLocked(p),
 	})
 	// After the welcome: an offer the media side sends meanwhile goes to the old connection,
 	// and Peer.Resume sends it again.

@@ -76,6 +76,10 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *React:
 		s.count("reaction")
 		return s.p.React(m.Emoji)
+	case *ChatSend:
+		s.count("chat")
+		_, err := s.p.Chat(m.Text, m.To)
+		return chatError(err)
 	case *Leave:
 		s.count("leave")
 		s.left = true

@@ -65,6 +65,10 @@ func (h *Hub) encode(ev room.Event) any {
 			msg.By = &ParticipantRef{ID: e.By.ID, Name: e.By.Name}
 		}
 		return msg
+	case room.ChatMessage:
+		msg := chatJSON(e)
+		msg.Type = "chat"
+		return msg
 	case room.Reacted:
 		return Reaction{Type: "reaction", ParticipantID: e.ParticipantID, Name: e.Name, Emoji: e.Emoji}
 	case room.Caption:
@@ -111,6 +115,7 @@ func (h *Hub) welcome(e room.Welcome) Welcome {
 		Transcription: transcriptionJSON(e.Transcription),
 		Recording:     recordingJSON(e.Recording),
 		Hands:         handsJSON(e.Hands),
+		Chat:          chatHistoryJSON(e.Chat),
 	}
 }
 

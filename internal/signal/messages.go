@@ -156,6 +156,8 @@ func Decode(data []byte) (any, error) {
 		msg = &Hand{}
 	case "reaction":
 		msg = &React{}
+	case "chat":
+		msg = &ChatSend{}
 	case "":
 		return nil, badMessage("missing message type")
 	default:
@@ -259,6 +261,8 @@ func validate(msg any) error {
 		if m.ParticipantID != "" && m.Raised {
 			return badMessage("hand: only one's own hand can be raised")
 		}
+	case *ChatSend:
+		return validateChat(m)
 	case *React:
 		if !room.IsReaction(m.Emoji) {
 			return badMessage("reaction: emoji must be one of %v", room.Reactions)
@@ -364,6 +368,8 @@ type Welcome struct {
 	Recording RecordingState `json:"recording"`
 	// Hands are the raised hands in the order raised (hands_messages.go).
 	Hands []RaisedHandJSON `json:"hands"`
+	// Chat is the chat's history this participant may read, oldest first (chat_messages.go).
+	Chat []ChatMessageJSON `json:"chat"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

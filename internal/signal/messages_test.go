@@ -94,6 +94,8 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"hand","raised":true}`,
 		`{"type":"hand","raised":false,"participant_id":"PA_1"}`,
 		`{"type":"reaction","emoji":"👍"}`,
+		`{"type":"chat","text":"bonjour <b>à tous</b>"}`,
+		`{"type":"chat","text":"psst","to":"PA_1"}`,
 		`{"type":"transcription","action":"start"}`,
 		`{"type":"captions","enabled":true}`,
 		`{"type":"recording","action":"start"}`,

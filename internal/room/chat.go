@@ -1,0 +1,151 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"visio/internal/ids"
+)
+
+// Chat limits.
+const (
+	// ChatMaxRunes is the longest chat message, in characters.
+	ChatMaxRunes = 2000
+	// ChatHistoryMax is how many messages the meeting keeps for those who arrive later (and
+	// those who come back after a lost connection); older ones are forgotten.
+	ChatHistoryMax = 200
+	// A participant sends at most one message per chatEvery, after a burst of chatBurst.
+	chatEvery = time.Second
+	chatBurst = 5
+)
+
+var (
+	// ErrChatEmpty: the message has no text.
+	ErrChatEmpty = errors.New("the message is empty")
+	// ErrChatTooLong: the message is longer than ChatMaxRunes.
+	ErrChatTooLong = fmt.Errorf("a chat message is at most %d characters", ChatMaxRunes)
+	// ErrChatInvalid: the message is not valid UTF-8 or holds control characters.
+	ErrChatInvalid = errors.New("the message holds characters that cannot be shown")
+	// ErrChatLimited: the participant sent messages too fast.
+	ErrChatLimited = errors.New("too many chat messages; wait a moment")
+	// ErrChatRecipient: a private message names nobody in the meeting (they left, or wait in
+	// the lobby), or the sender.
+	ErrChatRecipient = errors.New("the recipient of this private message is not in the meeting")
+)
+
+// ChatMessage is one message of the meeting's chat. To is set for a private message, which
+// only its sender and its recipient receive.
+type ChatMessage struct {
+	ID   string // "CM_..."
+	From ParticipantRef
+	To   *ParticipantRef
+	Text string
+	At   time.Time
+}
+
+func (ChatMessage) event() {}
+
+// roomChat is the meeting's chat history, oldest first, at most ChatHistoryMax messages; it
+// lives as long as the meeting. Guarded by Meeting.mu. It is its own value so that it can be
+// copied as is (a snapshot of the meeting's state).
+type roomChat struct {
+	History []ChatMessage
+}
+
+// add appends msg, forgetting the oldest message when full.
+func (c *roomChat) add(msg ChatMessage) {
+	if len(c.History) >= ChatHistoryMax {
+		n := copy(c.History, c.History[1:])
+		c.History = c.History[:n]
+	}
+	c.History = append(c.History, msg)
+}
+
+// visibleTo lists the messages participant id may read: every public one, and the private
+// ones it sent or received.
+func (c *roomChat) visibleTo(id string) []ChatMessage {
+	out := make([]ChatMessage, 0, len(c.History))
+	for _, msg := range c.History {
+		if msg.To == nil || msg.From.ID == id || msg.To.ID == id {
+			out = append(out, msg)
+		}
+	}
+	return out
+}
+
+// CleanChatText trims text and checks it is a message one can show: not empty, at most
+// ChatMaxRunes characters, valid UTF-8 with no control characters but line breaks and tabs.
+func CleanChatText(text string) (string, error) {
+	if !utf8.ValidString(text) {
+		return "", ErrChatInvalid
+	}
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	if text == "" {
+		return "", ErrChatEmpty
+	}
+	if utf8.RuneCountInString(text) > ChatMaxRunes {
+		return "", ErrChatTooLong
+	}
+	for _, r := range text {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return "", ErrChatInvalid
+		}
+	}
+	return text, nil
+}
+
+// Chat sends text to everyone in the meeting, or only to participant toID when it is not
+// empty (a private message). Someone in the lobby has no Participant and so can neither send
+// nor read. The message is kept in the meeting's history.
+func (p *Participant) Chat(text, toID string) (ChatMessage, error) {
+	text, err := CleanChatText(text)
+	if err != nil {
+		return ChatMessage{}, err
+	}
+	m := p.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.participants[p.id] != p {
+		return ChatMessage{}, ErrForbidden
+	}
+	var to *Participant
+	if toID != "" {
+		if to = m.participants[toID]; to == nil || to == p {
+			return ChatMessage{}, ErrChatRecipient
+		}
+	}
+	if p.chat == nil {
+		p.chat = rate.NewLimiter(rate.Every(chatEvery), chatBurst)
+	}
+	if !p.chat.AllowN(m.ms.clock.Now(), 1) {
+		return ChatMessage{}, ErrChatLimited
+	}
+	msg := ChatMessage{ID: ids.New("CM_"), From: ParticipantRef{ID: p.id, Name: p.name}, Text: text,
+		At: m.ms.clock.Now().UTC().Truncate(time.Millisecond)}
+	if to != nil {
+		msg.To = &ParticipantRef{ID: to.id, Name: to.name}
+	}
+	m.chat.add(msg)
+	if to == nil {
+		m.broadcastLocked(nil, msg)
+		return msg, nil
+	}
+	for _, o := range []*Participant{p, to} {
+		if c := o.connLocked(); c != nil {
+			c.Send(msg)
+		}
+	}
+	return msg, nil
+}
+
+// chatHistoryLocked is what participant p reads of the chat, for its welcome. m.mu must be
+// held.
+func (m *Meeting) chatHistoryLocked(p *Participant) []ChatMessage {
+	return m.chat.visibleTo(p.id)
+}
