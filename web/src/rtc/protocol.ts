@@ -2,6 +2,7 @@
 
 import type { AccessClientMessage, AccessServerMessage, AccessWelcome, ParticipantRole } from './access';
 import type { HandsClientMessage, HandsServerMessage, HandsWelcome } from './hands';
+import type { ChatClientMessage, ChatServerMessage, ChatWelcome } from './chat';
 import type { RecordingClientMessage, RecordingServerMessage, RecordingWelcome } from './recording';
 import type { TranscriptionClientMessage, TranscriptionServerMessage, TranscriptionWelcome } from './transcription';
 
@@ -56,8 +57,10 @@ export type ServerMessage =
     } & AccessWelcome &
       TranscriptionWelcome &
       RecordingWelcome &
-      HandsWelcome)
+      HandsWelcome &
+      ChatWelcome)
   | HandsServerMessage
+  | ChatServerMessage
   | AccessServerMessage
   | TranscriptionServerMessage
   | RecordingServerMessage
@@ -79,6 +82,7 @@ export type ClientMessage =
   | TranscriptionClientMessage
   | RecordingClientMessage
   | HandsClientMessage
+  | ChatClientMessage
   | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }

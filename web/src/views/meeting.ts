@@ -16,6 +16,7 @@ import { RecordingUI } from '../meeting/recording';
 import { AccessUi } from '../meeting/access-ui';
 import { MeetingExtras } from '../meeting/extras';
 import { HandsUI } from '../meeting/hands';
+import { ChatUI } from '../meeting/chat';
 import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { MediaCheck } from '../meeting/media-check';
@@ -70,6 +71,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       transcription.onMessage(m);
       recording.onMessage(m);
       hands.onMessage(m);
+      chat.onMessage(m);
     },
   });
   session.tokens = choice.tokens ?? null;
@@ -84,6 +86,20 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     notify: (text) => showToast(text),
     changed: () => schedule(),
   });
+  const chat = new ChatUI({
+    send: (m) => session.send(m),
+    selfId: () => session.selfId,
+    participants: () => session.participants.values(),
+    opened: () => {
+      if (!access.panel.el.hidden) access.togglePanel(false);
+    },
+    toolbar: () => controls.el,
+  });
+  // Opening the participants panel closes the chat: they take the same place.
+  const panelWatch = new MutationObserver(() => {
+    if (!access.panel.el.hidden) chat.setOpen(false, false);
+  });
+  panelWatch.observe(access.panel.el, { attributes: true, attributeFilter: ['hidden'] });
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, composed: effects.composed, noise: effects.noiseActive } }));
@@ -102,7 +118,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       .finally(schedule);
   };
   const extras = new MeetingExtras({
-    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera, toggleHand: () => hands.toggle(),
+    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera, toggleHand: () => hands.toggle(), toggleChat: () => chat.toggle(),
     micChanged: (track) => {
       selfMeter?.close();
       selfMeter = new LevelMeter(track);
@@ -323,6 +339,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     layout.setCount(infos.length);
     layout.refresh();
     hands.decorate(tiles, access.panel.el);
+    chat.paint();
     reportSubscriptions(screenId);
 
     controls.update({
@@ -365,7 +382,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   controls.el.insertBefore(extras.button, controls.el.lastElementChild);
   controls.el.insertBefore(hands.handButton, controls.el.children[3] ?? null);
   controls.el.insertBefore(hands.reactButton, hands.handButton.nextSibling);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu), access.lobby.el, access.confirm.el);
+  controls.el.insertBefore(chat.button, extras.button);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu, chat.panel, chat.live), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -390,6 +408,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     access.close();
     extras.close();
     hands.close();
+    chat.close();
+    panelWatch.disconnect();
     effects.close();
     layout.close();
     reporter.close();
