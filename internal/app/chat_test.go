@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	apihttp "visio/internal/api"
 	"visio/internal/client"
 	"visio/internal/signal"
 )
@@ -22,7 +24,8 @@ func TestChat(t *testing.T) {
 	ownerHC := signIn(t, base, "Dominique")
 	code := createRoom(t, ownerHC, base, "trusted")
 	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
-	alix := joinWith(t, api, base, code, "Alix", client.Options{HTTP: signIn(t, base, "Alix")})
+	alixHC := signIn(t, base, "Alix")
+	alix := joinWith(t, api, base, code, "Alix", client.Options{HTTP: alixHC})
 	waiting, first := knock(t, base, code, guestToken(t, base, code, "Early"))
 	if first["type"] != "lobby" {
 		t.Fatalf("guest: %v, want the lobby", first)
@@ -72,5 +75,77 @@ func TestChat(t *testing.T) {
 				return ok && m.Code == tc.code && strings.Contains(m.Message, tc.says)
 			})
 		})
+	}
+
+	// Keeping the chat: moderators only; from then on messages to everyone are kept for the
+	// room's owners and administrators, private ones never.
+	sendRaw(alix, `{"type":"chat_keep","keep":true}`)
+	eventually(t, 5*time.Second, "Alix refused", func() bool {
+		return alix.sawEvent(func(e any) bool { m, ok := e.(*signal.ErrorMessage); return ok && m.Code == signal.CodeForbidden })
+	})
+	if st := owner.c.Welcome().ChatState; !st.Available || st.Kept {
+		t.Fatalf("welcome chat state %+v; want available, not kept", st)
+	}
+	sendRaw(owner, `{"type":"chat_keep","keep":true}`)
+	eventually(t, 5*time.Second, "everyone told the chat is kept", func() bool {
+		return alix.sawEvent(func(e any) bool {
+			m, ok := e.(*signal.ChatStateJSON)
+			return ok && m.Kept && m.By != nil && m.By.Name == "Dominique"
+		})
+	})
+	sendRaw(alix, `{"type":"chat","text":"à garder <b>"}`)
+	sendRaw(alix, `{"type":"chat","text":"secret","to":"`+owner.c.ID()+`"}`)
+	eventually(t, 5*time.Second, "both received", func() bool { return saw(owner, "Alix", "secret", true) })
+
+	read := func(hc *http.Client, room string) (apihttp.ChatList, string) {
+		var out apihttp.ChatList
+		err := client.Call(context.Background(), hc, http.MethodGet, base+"/api/v1/rooms/"+room+"/chat", nil, &out)
+		if err != nil {
+			return out, apiCode(err)
+		}
+		return out, ""
+	}
+	eventually(t, 5*time.Second, "the message kept", func() bool {
+		l, code := read(ownerHC, code)
+		return code == "" && len(l.Messages) == 1
+	})
+	l, _ := read(ownerHC, code)
+	if m := l.Messages[0]; m.Text != "à garder <b>" || m.From != "Alix" || m.SentAt.IsZero() {
+		t.Fatalf("kept %+v; want only Alix's message to everyone, sent after keeping was turned on", l.Messages)
+	}
+
+	// Hostile reads: no session, a participant without a role, someone else, another room's owner.
+	otherHC := signIn(t, base, "Eve")
+	otherRoom := createRoom(t, otherHC, base, "public")
+	for _, tc := range []struct {
+		who  string
+		hc   *http.Client
+		room string
+		want string
+	}{
+		{"no session", &http.Client{Timeout: 10 * time.Second}, code, "signed_out"},
+		{"a participant without a role", alixHC, code, "chat_not_found"},
+		{"another room's owner", otherHC, code, "chat_not_found"},
+		{"the owner, at another room", ownerHC, otherRoom, "chat_not_found"},
+		{"the owner, at a room that does not exist", ownerHC, "zzz-zzzz-zzz", "chat_not_found"},
+	} {
+		if l, got := read(tc.hc, tc.room); got != tc.want {
+			t.Errorf("%s: error %q (messages %v), want %q", tc.who, got, l.Messages, tc.want)
+		}
+	}
+	// The other room's owner reads her own room: nothing of this one.
+	if l, got := read(otherHC, otherRoom); got != "" || len(l.Messages) != 0 {
+		t.Fatalf("other room: %v, %q", l.Messages, got)
+	}
+	// An administrator of the room reads it.
+	var me struct{ ID string }
+	if err := client.Call(context.Background(), alixHC, http.MethodGet, base+"/api/v1/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Call(context.Background(), ownerHC, http.MethodPut, base+"/api/v1/rooms/"+code+"/roles/"+me.ID, map[string]string{"role": "administrator"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if l, got := read(alixHC, code); got != "" || len(l.Messages) != 1 {
+		t.Fatalf("administrator: %v, %q", l.Messages, got)
 	}
 }

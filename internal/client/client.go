@@ -583,6 +583,8 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.Reaction{}
 	case "chat":
 		msg = &signal.ChatMessageJSON{}
+	case "chat_state":
+		msg = &signal.ChatStateJSON{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

@@ -37,7 +37,26 @@ var (
 	// ErrChatRecipient: a private message names nobody in the meeting (they left, or wait in
 	// the lobby), or the sender.
 	ErrChatRecipient = errors.New("the recipient of this private message is not in the meeting")
+	// ErrChatKeepUnavailable: this server keeps no chat (no archive configured).
+	ErrChatKeepUnavailable = errors.New("this server does not keep chats")
 )
+
+// ChatArchive keeps the messages to everyone of the meetings whose chat a moderator chose to
+// keep (the store, behind a queue). The meeting calls it with its lock held: it must not block.
+type ChatArchive interface {
+	KeepChat(code string, msg ChatMessage)
+}
+
+// ChatState is whether the meeting's chat is kept with the room, as everyone is told.
+type ChatState struct {
+	Kept bool
+	// By is the moderator who last turned keeping on or off.
+	By *ParticipantRef
+	// Available: this server can keep chats.
+	Available bool
+}
+
+func (ChatState) event() {}
 
 // ChatMessage is one message of the meeting's chat. To is set for a private message, which
 // only its sender and its recipient receive.
@@ -56,6 +75,10 @@ func (ChatMessage) event() {}
 // copied as is (a snapshot of the meeting's state).
 type roomChat struct {
 	History []ChatMessage
+	// Kept: a moderator chose to keep the chat; messages to everyone sent from then on go to
+	// the archive. Off at the start of every meeting.
+	Kept   bool
+	KeptBy *ParticipantRef
 }
 
 // add appends msg, forgetting the oldest message when full.
@@ -133,6 +156,9 @@ func (p *Participant) Chat(text, toID string) (ChatMessage, error) {
 	}
 	m.chat.add(msg)
 	if to == nil {
+		if m.chat.Kept && m.ms.p.ChatArchive != nil {
+			m.ms.p.ChatArchive.KeepChat(m.code, msg)
+		}
 		m.broadcastLocked(nil, msg)
 		return msg, nil
 	}
@@ -149,3 +175,40 @@ func (p *Participant) Chat(text, toID string) (ChatMessage, error) {
 func (m *Meeting) chatHistoryLocked(p *Participant) []ChatMessage {
 	return m.chat.visibleTo(p.id)
 }
+
+// KeepChat turns keeping the chat with the room on or off: moderators only. Private messages
+// are never kept. Everyone is told.
+func (p *Participant) KeepChat(keep bool) error {
+	m := p.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.participants[p.id] != p {
+		return ErrForbidden
+	}
+	if err := m.mayModerateLocked(p); err != nil {
+		return refuse(ErrForbidden, "only moderators may choose to keep the chat")
+	}
+	if m.ms.p.ChatArchive == nil {
+		return ErrChatKeepUnavailable
+	}
+	if m.chat.Kept == keep {
+		return nil
+	}
+	m.chat.Kept, m.chat.KeptBy = keep, &ParticipantRef{ID: p.id, Name: p.name}
+	m.ms.log.Info("chat kept", "room", m.code, "kept", keep, "by", p.id)
+	m.broadcastLocked(nil, m.chatStateLocked())
+	return nil
+}
+
+// chatStateLocked is the meeting's chat state. m.mu must be held.
+func (m *Meeting) chatStateLocked() ChatState {
+	st := ChatState{Kept: m.chat.Kept, Available: m.ms.p.ChatArchive != nil}
+	if m.chat.KeptBy != nil {
+		by := *m.chat.KeptBy
+		st.By = &by
+	}
+	return st
+}
+
+// SetChatArchive lets moderators keep their meeting's chat in a. Call it before the first Join.
+func (ms *Meetings) SetChatArchive(a ChatArchive) { ms.p.ChatArchive = a }

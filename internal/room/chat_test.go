@@ -1,6 +1,7 @@
 package room_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -166,4 +167,76 @@ func TestChatLimits(t *testing.T) {
 	if len(h) != room.ChatHistoryMax || h[0].Text != "n3" || h[len(h)-1].Text != fmt.Sprint("n", room.ChatHistoryMax+2) {
 		t.Fatalf("history of %d messages from %q to %q", len(h), h[0].Text, h[len(h)-1].Text)
 	}
+}
+
+// newChatWorld is newWorld with a chat archive.
+func newChatWorld(t *testing.T, archive room.ChatArchive) *world {
+	t.Helper()
+	w := &world{t: t, clock: roomtest.NewClock(), media: roomtest.NewMedia(), roles: &roomtest.Roles{}}
+	w.ms = room.New(room.Params{
+		Config: room.Config{MaxParticipants: 10, ReconnectGrace: grace, LobbyTimeout: wait},
+		Media:  w.media.Factory, Roles: w.roles, Clock: w.clock, ChatArchive: archive,
+	})
+	t.Cleanup(func() {
+		w.ms.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := w.ms.Wait(ctx); err != nil {
+			t.Errorf("meetings did not finish: %v", err)
+		}
+		w.ms.Close()
+	})
+	return w
+}
+
+func TestChatKept(t *testing.T) {
+	// Without an archive, nobody can keep the chat.
+	w := newWorld(t, 10, nil)
+	ann, annC := w.enter(owner("Ann"))
+	if st := welcome(t, annC).ChatState; st.Available || st.Kept {
+		t.Fatalf("chat state without an archive: %+v", st)
+	}
+	if err := ann.KeepChat(true); !errors.Is(err, room.ErrChatKeepUnavailable) {
+		t.Fatalf("keep without an archive: %v", err)
+	}
+
+	archive := &roomtest.ChatArchive{}
+	w = newChatWorld(t, archive)
+	ann, annC = w.enter(owner("Ann"))
+	bob, bobC := w.enter(member("Bob"))
+	if st := welcome(t, annC).ChatState; !st.Available || st.Kept {
+		t.Fatalf("chat state at the start: %+v; want available, not kept", st)
+	}
+	if _, err := ann.Chat("before", ""); err != nil {
+		t.Fatal(err)
+	}
+	// Only moderators choose.
+	if err := bob.KeepChat(true); !errors.Is(err, room.ErrForbidden) {
+		t.Fatalf("a member keeps the chat: %v", err)
+	}
+	if err := ann.KeepChat(true); err != nil {
+		t.Fatal(err)
+	}
+	states := roomtest.Of[room.ChatState](bobC)
+	if len(states) != 1 || !states[0].Kept || states[0].By == nil || states[0].By.Name != "Ann" {
+		t.Fatalf("Bob told %+v", states)
+	}
+	// Messages to everyone are kept from then on; private ones never.
+	if _, err := bob.Chat("public", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Chat("private", ann.ID()); err != nil {
+		t.Fatal(err)
+	}
+	_, eveC := w.enter(member("Eve"))
+	if st := welcome(t, eveC).ChatState; !st.Kept {
+		t.Fatalf("a late joiner is not told the chat is kept: %+v", st)
+	}
+	if err := ann.KeepChat(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Chat("after", ""); err != nil {
+		t.Fatal(err)
+	}
+	sameLines(t, "kept", historyTexts(archive.Kept()), []string{"Bob:public"})
 }

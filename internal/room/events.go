@@ -55,6 +55,8 @@ type Welcome struct {
 	Hands []RaisedHand
 	// Chat is the chat's history this participant may read, oldest first (chat.go).
 	Chat []ChatMessage
+	// ChatState says whether the chat is kept with the room (chat.go).
+	ChatState ChatState
 }
 
 // ParticipantJoined, ParticipantUpdated and ParticipantLeft keep everyone's list current.

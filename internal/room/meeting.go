@@ -180,6 +180,7 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 		Recording:     m.recordingStateLocked(p),
 		Hands:         m.handsLocked(),
 		Chat:          m.chatHistoryLocked(p),
+		ChatState:     m.chatStateLocked(),
 	})
 	// After the welcome: an offer the media side sends meanwhile goes to the old connection,
 	// and Peer.Resume sends it again.

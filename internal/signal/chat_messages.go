@@ -22,6 +22,8 @@ const (
 	// CodeChatRecipient: a private message names nobody in the meeting (they left, or wait in
 	// the lobby), or the sender.
 	CodeChatRecipient = "chat_recipient"
+	// CodeChatKeepUnavailable: this server keeps no chat.
+	CodeChatKeepUnavailable = "chat_keep_unavailable"
 )
 
 // maxChatToLength bounds the recipient id of a chat message.
@@ -44,6 +46,31 @@ type ChatMessageJSON struct {
 	To   *ParticipantRef `json:"to,omitempty"`
 	Text string          `json:"text"`
 	At   time.Time       `json:"at"`
+}
+
+// ChatKeep turns keeping the chat with the room on or off (client message "chat_keep"):
+// moderators only (others get CodeForbidden).
+type ChatKeep struct {
+	Keep bool `json:"keep"`
+}
+
+// ChatStateJSON says whether the chat is kept with the room (server message "chat_state", and
+// the welcome's chat_state).
+type ChatStateJSON struct {
+	Type string `json:"type,omitempty"`
+	Kept bool   `json:"kept"`
+	// By is the moderator who last turned keeping on or off.
+	By *ParticipantRef `json:"by,omitempty"`
+	// Available: this server can keep chats.
+	Available bool `json:"available"`
+}
+
+func chatStateJSON(st room.ChatState) ChatStateJSON {
+	out := ChatStateJSON{Kept: st.Kept, Available: st.Available}
+	if st.By != nil {
+		out.By = &ParticipantRef{ID: st.By.ID, Name: st.By.Name}
+	}
+	return out
 }
 
 func chatJSON(m room.ChatMessage) ChatMessageJSON {
@@ -81,6 +108,7 @@ func chatError(err error) error {
 		{room.ErrChatInvalid, CodeChatInvalid},
 		{room.ErrChatLimited, CodeChatLimited},
 		{room.ErrChatRecipient, CodeChatRecipient},
+		{room.ErrChatKeepUnavailable, CodeChatKeepUnavailable},
 	} {
 		if errors.Is(err, c.err) {
 			return &ProtocolError{Code: c.code, Message: err.Error()}
@@ -88,3 +116,7 @@ func chatError(err error) error {
 	}
 	return err
 }
+
+// SetChatArchive lets moderators keep their meeting's chat in a (room.ChatArchive). Call it
+// before serving.
+func (h *Hub) SetChatArchive(a room.ChatArchive) { h.meetings.SetChatArchive(a) }

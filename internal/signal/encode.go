@@ -65,6 +65,10 @@ func (h *Hub) encode(ev room.Event) any {
 			msg.By = &ParticipantRef{ID: e.By.ID, Name: e.By.Name}
 		}
 		return msg
+	case room.ChatState:
+		st := chatStateJSON(e)
+		st.Type = "chat_state"
+		return st
 	case room.ChatMessage:
 		msg := chatJSON(e)
 		msg.Type = "chat"
@@ -116,6 +120,7 @@ func (h *Hub) welcome(e room.Welcome) Welcome {
 		Recording:     recordingJSON(e.Recording),
 		Hands:         handsJSON(e.Hands),
 		Chat:          chatHistoryJSON(e.Chat),
+		ChatState:     chatStateJSON(e.ChatState),
 	}
 }
 

@@ -158,6 +158,8 @@ func Decode(data []byte) (any, error) {
 		msg = &React{}
 	case "chat":
 		msg = &ChatSend{}
+	case "chat_keep":
+		msg = &ChatKeep{}
 	case "":
 		return nil, badMessage("missing message type")
 	default:
@@ -370,6 +372,8 @@ type Welcome struct {
 	Hands []RaisedHandJSON `json:"hands"`
 	// Chat is the chat's history this participant may read, oldest first (chat_messages.go).
 	Chat []ChatMessageJSON `json:"chat"`
+	// ChatState says whether the chat is kept with the room.
+	ChatState ChatStateJSON `json:"chat_state"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

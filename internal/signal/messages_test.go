@@ -96,6 +96,7 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"reaction","emoji":"👍"}`,
 		`{"type":"chat","text":"bonjour <b>à tous</b>"}`,
 		`{"type":"chat","text":"psst","to":"PA_1"}`,
+		`{"type":"chat_keep","keep":true}`,
 		`{"type":"transcription","action":"start"}`,
 		`{"type":"captions","enabled":true}`,
 		`{"type":"recording","action":"start"}`,
