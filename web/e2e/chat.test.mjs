@@ -77,6 +77,16 @@ test('chat: public and private messages, badge, markup as text, safe link, lobby
     await gaspard.getByRole('button', { name: 'Envoyer' }).click();
     await messages(odile).filter({ hasText: 'Rien que pour vous' }).getByText('Privé, pour vous').waitFor({ timeout: 5_000 });
     await messages(gaspard).filter({ hasText: 'Rien que pour vous' }).getByText('Privé, à Odile Martin').waitFor({ timeout: 5_000 });
+
+    // Odile keeps the chat: Gaspard is told; what he then writes to everyone is kept.
+    const keep = odile.getByRole('checkbox', { name: 'Conserver la discussion avec la réunion' });
+    assert.equal(await gaspard.getByRole('checkbox', { name: 'Conserver la discussion avec la réunion' }).count(), 0, 'a participant without a role may keep the chat');
+    await keep.check();
+    await gaspard.getByText('La discussion est conservée pour les organisateurs de la salle').waitFor({ timeout: 5_000 });
+    await gaspard.getByLabel('À', { exact: true }).selectOption({ label: 'Tout le monde' });
+    await gaspard.getByLabel('Votre message').fill('Compte rendu : https://example.org/cr');
+    await gaspard.getByLabel('Votre message').press('Enter');
+    await messages(odile).filter({ hasText: 'Compte rendu' }).waitFor({ timeout: 5_000 });
     await screenshot(odile, 'chat-1280x720.png');
     await odile.setViewportSize({ width: 1024, height: 768 });
     await screenshot(odile, 'chat-1024x768.png');
@@ -98,7 +108,7 @@ test('chat: public and private messages, badge, markup as text, safe link, lobby
     await waitFor('Léa connected', async () => (await state(lea)).connection === 'connected');
     await lea.keyboard.press('Control+Shift+M');
     await messages(lea).first().waitFor({ timeout: 5_000 });
-    assert.deepEqual(await lea.locator('#chat-panel .chat-text').allTextContents(), [hostile]);
+    assert.deepEqual(await lea.locator('#chat-panel .chat-text').allTextContents(), [hostile, 'Compte rendu : https://example.org/cr']);
 
     // Too long: refused with the limit, and the text is kept.
     const long = 'a'.repeat(2001);
@@ -106,7 +116,16 @@ test('chat: public and private messages, badge, markup as text, safe link, lobby
     await lea.getByRole('button', { name: 'Envoyer' }).click();
     await lea.getByRole('alert').filter({ hasText: 'au plus 2000 caractères' }).waitFor({ timeout: 5_000 });
     assert.equal(await lea.getByLabel('Votre message').inputValue(), long);
-    assert.equal(await messages(lea).count(), 1);
+    assert.equal(await messages(lea).count(), 2);
+
+    // The owner reads the kept chat on the transcripts page: only what was said to everyone after
+    // keeping was turned on.
+    await odile.goto(`${server.url}/transcripts`);
+    const kept = odile.getByRole('region', { name: 'Discussions conservées' });
+    await kept.getByText(`Salle ${room.code} · 1 message(s)`).click();
+    assert.deepEqual(await kept.locator('.chat-text').allTextContents(), ['Compte rendu : https://example.org/cr']);
+    assert.equal(await kept.getByRole('link', { name: 'https://example.org/cr' }).getAttribute('rel'), 'noopener noreferrer');
+    await screenshot(odile, 'chat-kept-1024x768.png');
   } finally {
     await browser.close();
   }

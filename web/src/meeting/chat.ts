@@ -6,7 +6,7 @@
 import './chat.css';
 import { h, setAttr, setText } from '../dom';
 import { errorText, lang, t } from '../i18n';
-import { chatMaxChars, type ChatMessage } from '../rtc/chat';
+import { chatMaxChars, type ChatMessage, type ChatState } from '../rtc/chat';
 import type { ClientMessage, Participant, ServerMessage } from '../rtc/protocol';
 import { linkify } from './linkify';
 
@@ -19,6 +19,9 @@ export interface ChatDeps {
   opened(): void;
   /** The toolbar: side panels end above it, however many rows it takes. */
   toolbar(): HTMLElement;
+  /** Whether we moderate: moderators choose to keep the chat. */
+  canModerate(): boolean;
+  notify(text: string): void;
 }
 
 const chatIcon = (): SVGSVGElement => {
@@ -60,6 +63,14 @@ export class ChatUI {
   private readonly error = h('p', { class: 'chat-error', id: 'chat-error', role: 'alert' });
   private readonly timeFormat = new Map<string, Intl.DateTimeFormat>();
   private listLang = '';
+  /** The reader scrolled up: new messages do not pull the list down. */
+  private scrolledUp = false;
+  private state: ChatState = { kept: false, available: false };
+  private readonly keepBox = h('input', { type: 'checkbox', id: 'chat-keep', 'aria-describedby': 'chat-keep-help' });
+  private readonly keepLabel = h('label', { for: 'chat-keep' });
+  private readonly keepHelp = h('p', { class: 'muted chat-keep-help', id: 'chat-keep-help' });
+  private readonly keep = h('div', { class: 'chat-keep', hidden: true }, h('div', { class: 'chat-keep-row' }, this.keepBox, this.keepLabel), this.keepHelp);
+  private readonly keptNotice = h('p', { class: 'chat-kept', hidden: true });
 
   constructor(private readonly d: ChatDeps) {
     this.button = h('button', { type: 'button', class: 'control control-chat', 'aria-expanded': 'false', 'aria-controls': 'chat-panel', onclick: () => this.toggle() }, chatIcon(), this.label, this.badge);
@@ -75,12 +86,21 @@ export class ChatUI {
       }
     });
     this.input.addEventListener('input', () => setText(this.error, ''));
+    this.list.addEventListener('scroll', () => {
+      this.scrolledUp = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight > 40;
+    });
     this.to.addEventListener('change', () => this.paint());
+    this.keepBox.addEventListener('change', () => {
+      this.d.send({ type: 'chat_keep', keep: this.keepBox.checked });
+      this.keepBox.checked = this.state.kept; // until the server says
+    });
     this.closeButton.addEventListener('click', () => this.setOpen(false));
     this.panel = h(
       'section',
       { class: 'side-panel chat-panel', id: 'chat-panel', 'aria-labelledby': 'chat-heading', hidden: true },
       h('div', { class: 'panel-header' }, this.heading, this.closeButton),
+      this.keep,
+      this.keptNotice,
       h('div', { class: 'chat-body' }, this.empty, this.list),
       form,
     );
@@ -121,6 +141,7 @@ export class ChatUI {
         // meanwhile, and nothing twice.
         const known = new Set(this.messages.map((x) => x.id));
         const history = m.chat ?? [];
+        this.state = m.chat_state ?? { kept: false, available: false };
         if (m.resumed && !this.isOpen) this.unread += history.filter((x) => !known.has(x.id) && x.from.id !== this.d.selfId()).length;
         this.messages = history;
         this.renderList();
@@ -145,8 +166,15 @@ export class ChatUI {
         this.renderList();
         break;
       }
+      case 'chat_state': {
+        const { type: _t, ...st } = m;
+        if (st.kept !== this.state.kept && st.by) this.d.notify(t(st.kept ? 'chatKeptOn' : 'chatKeptOff', { name: st.by.name }));
+        this.state = st;
+        break;
+      }
       case 'error':
-        if (m.code.startsWith('chat_')) {
+        if (m.code === 'chat_keep_unavailable') this.d.notify(errorText(m.code));
+        else if (m.code.startsWith('chat_')) {
           if (this.pending && !this.input.value) this.input.value = this.pending;
           this.showError(t('chatFailed', { reason: errorText(m.code) }));
         }
@@ -177,6 +205,7 @@ export class ChatUI {
 
   private scrollDown(): void {
     this.list.scrollTop = this.list.scrollHeight;
+    this.scrolledUp = false;
   }
 
   private time(iso: string): string {
@@ -193,7 +222,6 @@ export class ChatUI {
   private renderList(): void {
     this.listLang = lang();
     const self = this.d.selfId();
-    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     const items = this.messages.map((msg) => {
       const mine = msg.from.id === self;
       const head = h('p', { class: 'chat-head' }, h('span', { class: 'chat-from' }, mine ? t('chatYou') : msg.from.name), ' ', h('time', { datetime: msg.at }, this.time(msg.at)));
@@ -207,7 +235,7 @@ export class ChatUI {
     });
     this.list.replaceChildren(...items);
     this.empty.hidden = this.messages.length > 0;
-    if (atBottom || this.messages.at(-1)?.from.id === self) this.scrollDown();
+    if (!this.scrolledUp || this.messages.at(-1)?.from.id === self) this.scrollDown();
   }
 
   /** Keeps the recipient choice in step with who is here. */
@@ -248,6 +276,13 @@ export class ChatUI {
     const recipient = this.to.selectedOptions[0];
     setAttr(this.input, 'placeholder', this.to.value && recipient ? t('chatInputPlaceholderOne', { name: recipient.textContent ?? '' }) : t('chatInputPlaceholderAll'));
     this.panel.classList.toggle('to-one', !!this.to.value);
+    this.keep.hidden = !(this.state.available && this.d.canModerate());
+    this.keepBox.checked = this.state.kept;
+    setText(this.keepLabel, t('chatKeep'));
+    setText(this.keepHelp, t('chatKeepHelp'));
+    setAttr(this.keep, 'title', t('chatKeepTooltip'));
+    this.keptNotice.hidden = !this.state.kept || !this.keep.hidden;
+    setText(this.keptNotice, t('chatKeptNotice'));
   }
 
   close(): void {

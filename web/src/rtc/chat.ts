@@ -14,13 +14,22 @@ export interface ChatMessage {
   at: string;
 }
 
-export type ChatClientMessage = { type: 'chat'; text: string; to?: string };
+/** Whether the chat is kept with the room (a moderator's choice; messages to everyone only). */
+export interface ChatState {
+  kept: boolean;
+  by?: ChatRef;
+  /** The server can keep chats. */
+  available: boolean;
+}
 
-export type ChatServerMessage = { type: 'chat' } & ChatMessage;
+export type ChatClientMessage = { type: 'chat'; text: string; to?: string } | { type: 'chat_keep'; keep: boolean };
+
+export type ChatServerMessage = ({ type: 'chat' } & ChatMessage) | ({ type: 'chat_state' } & ChatState);
 
 export interface ChatWelcome {
   /** The history this participant may read, oldest first. */
   chat?: ChatMessage[];
+  chat_state?: ChatState;
 }
 
 /** The longest message the server accepts, in characters. */

@@ -94,6 +94,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       if (!access.panel.el.hidden) access.togglePanel(false);
     },
     toolbar: () => controls.el,
+    canModerate: () => access.state.canModerate,
+    notify: (text) => showToast(text),
   });
   // Opening the participants panel closes the chat: they take the same place.
   const panelWatch = new MutationObserver(() => {
