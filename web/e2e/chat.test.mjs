@@ -104,8 +104,14 @@ test('chat: public and private messages, badge, markup as text, safe link, lobby
 
     // Admitted, she reads the public history, not the private message.
     await odile.getByRole('button', { name: /Salle d’attente \(1\)/ }).first().click();
-    await odile.getByRole('button', { name: 'Admettre Léa Invitée' }).click();
+    await odile.getByRole('region', { name: /Salle d’attente/ }).getByRole('button', { name: 'Admettre Léa Invitée' }).click();
     await waitFor('Léa connected', async () => (await state(lea)).connection === 'connected');
+    const help = lea.getByRole('dialog', { name: 'Raccourcis clavier' });
+    await lea.locator('body').click({ position: { x: 5, y: 200 } });
+    await lea.keyboard.press('Control+/');
+    await help.getByRole('cell', { name: 'Ouvrir ou fermer la discussion' }).waitFor({ timeout: 15_000 });
+    await lea.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden', timeout: 5_000 });
     await lea.keyboard.press('Control+Shift+M');
     await messages(lea).first().waitFor({ timeout: 5_000 });
     assert.deepEqual(await lea.locator('#chat-panel .chat-text').allTextContents(), [hostile, 'Compte rendu : https://example.org/cr']);

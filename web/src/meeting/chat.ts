@@ -66,6 +66,7 @@ export class ChatUI {
   /** The reader scrolled up: new messages do not pull the list down. */
   private scrolledUp = false;
   private state: ChatState = { kept: false, available: false };
+  private pendingKeep: boolean | null = null;
   private readonly keepBox = h('input', { type: 'checkbox', id: 'chat-keep', 'aria-describedby': 'chat-keep-help' });
   private readonly keepLabel = h('label', { for: 'chat-keep' });
   private readonly keepHelp = h('p', { class: 'muted chat-keep-help', id: 'chat-keep-help' });
@@ -91,8 +92,8 @@ export class ChatUI {
     });
     this.to.addEventListener('change', () => this.paint());
     this.keepBox.addEventListener('change', () => {
+      this.pendingKeep = this.keepBox.checked; // shown so until the server answers
       this.d.send({ type: 'chat_keep', keep: this.keepBox.checked });
-      this.keepBox.checked = this.state.kept; // until the server says
     });
     this.closeButton.addEventListener('click', () => this.setOpen(false));
     this.panel = h(
@@ -170,10 +171,15 @@ export class ChatUI {
         const { type: _t, ...st } = m;
         if (st.kept !== this.state.kept && st.by) this.d.notify(t(st.kept ? 'chatKeptOn' : 'chatKeptOff', { name: st.by.name }));
         this.state = st;
+        this.pendingKeep = null;
         break;
       }
       case 'error':
-        if (m.code === 'chat_keep_unavailable') this.d.notify(errorText(m.code));
+        if (this.pendingKeep !== null && (m.code === 'chat_keep_unavailable' || m.code === 'forbidden')) {
+          this.pendingKeep = null;
+          this.d.notify(errorText(m.code));
+          this.paint();
+        } else if (m.code === 'chat_keep_unavailable') this.d.notify(errorText(m.code));
         else if (m.code.startsWith('chat_')) {
           if (this.pending && !this.input.value) this.input.value = this.pending;
           this.showError(t('chatFailed', { reason: errorText(m.code) }));
@@ -277,7 +283,7 @@ export class ChatUI {
     setAttr(this.input, 'placeholder', this.to.value && recipient ? t('chatInputPlaceholderOne', { name: recipient.textContent ?? '' }) : t('chatInputPlaceholderAll'));
     this.panel.classList.toggle('to-one', !!this.to.value);
     this.keep.hidden = !(this.state.available && this.d.canModerate());
-    this.keepBox.checked = this.state.kept;
+    this.keepBox.checked = this.pendingKeep ?? this.state.kept;
     setText(this.keepLabel, t('chatKeep'));
     setText(this.keepHelp, t('chatKeepHelp'));
     setAttr(this.keep, 'title', t('chatKeepTooltip'));
