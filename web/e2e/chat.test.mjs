@@ -124,6 +124,16 @@ test('chat: public and private messages, badge, markup as text, safe link, lobby
     assert.equal(await lea.getByLabel('Votre message').inputValue(), long);
     assert.equal(await messages(lea).count(), 2);
 
+    // A private message whose recipient left meanwhile is refused, never sent to everyone.
+    await lea.getByLabel('À', { exact: true }).selectOption({ label: 'Gaspard Petit' });
+    await gaspard.close();
+    await lea.getByRole('option', { name: 'Gaspard Petit (a quitté la réunion)' }).waitFor({ state: 'attached', timeout: 10_000 });
+    await lea.getByLabel('Votre message').fill('Vous êtes encore là ?');
+    await lea.getByRole('button', { name: 'Envoyer' }).click();
+    await lea.getByRole('alert').filter({ hasText: 'le destinataire n’est plus dans la réunion' }).waitFor({ timeout: 5_000 });
+    assert.equal(await lea.getByLabel('Votre message').inputValue(), 'Vous êtes encore là ?');
+    assert.equal(await messages(odile).filter({ hasText: 'encore là' }).count(), 0);
+
     // The owner reads the kept chat on the transcripts page: only what was said to everyone after
     // keeping was turned on.
     await odile.goto(`${server.url}/transcripts`);

@@ -248,12 +248,21 @@ export class ChatUI {
   private syncRecipients(): void {
     const current = this.to.value;
     const people = [...this.d.participants()].filter((p) => p.id !== this.d.selfId()).sort((a, b) => a.name.localeCompare(b.name));
-    const sig = JSON.stringify([lang(), people.map((p) => [p.id, p.name])]);
+    // A chosen recipient who left stays chosen, marked so: a private message must never go to
+    // everyone because its recipient left meanwhile (the server refuses it; the text is kept).
+    const gone = current && !people.some((p) => p.id === current) ? { id: current, name: this.to.selectedOptions[0]?.dataset.name ?? '' } : null;
+    const sig = JSON.stringify([lang(), people.map((p) => [p.id, p.name]), gone]);
     if (this.to.dataset.sig === sig) return;
     this.to.dataset.sig = sig;
-    const options = [h('option', { value: '' }, t('chatEveryone')), ...people.map((p) => h('option', { value: p.id }, p.name))];
+    const option = (id: string, name: string, label: string) => {
+      const o = h('option', { value: id }, label);
+      o.dataset.name = name;
+      return o;
+    };
+    const options = [h('option', { value: '' }, t('chatEveryone')), ...people.map((p) => option(p.id, p.name, p.name))];
+    if (gone) options.push(option(gone.id, gone.name, t('chatRecipientGone', { name: gone.name })));
     this.to.replaceChildren(...options);
-    this.to.value = people.some((p) => p.id === current) ? current : '';
+    this.to.value = current;
   }
 
   /** Sets labels, the badge and the recipient list (after every render and language change). */
@@ -280,7 +289,7 @@ export class ChatUI {
     this.syncRecipients();
     if (this.listLang !== lang()) this.renderList();
     const recipient = this.to.selectedOptions[0];
-    setAttr(this.input, 'placeholder', this.to.value && recipient ? t('chatInputPlaceholderOne', { name: recipient.textContent ?? '' }) : t('chatInputPlaceholderAll'));
+    setAttr(this.input, 'placeholder', this.to.value && recipient ? t('chatInputPlaceholderOne', { name: recipient.dataset.name ?? '' }) : t('chatInputPlaceholderAll'));
     this.panel.classList.toggle('to-one', !!this.to.value);
     this.keep.hidden = !(this.state.available && this.d.canModerate());
     this.keepBox.checked = this.pendingKeep ?? this.state.kept;
