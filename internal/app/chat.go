@@ -27,14 +27,19 @@ type chatKeeper struct {
 	retention time.Duration
 	log       *slog.Logger
 	queue     chan store.ChatMessage
+	now       func() time.Time
 	group     *routine.Group // the writer and the sweeper, from start
 }
 
 var _ room.ChatArchive = (*chatKeeper)(nil)
 
+// newChatKeeper returns the keeper of db; hub, if not nil, lets its meetings keep their chat
+// in it.
 func newChatKeeper(db store.Chats, retention time.Duration, hub *signal.Hub, log *slog.Logger) *chatKeeper {
-	k := &chatKeeper{db: db, retention: retention, log: log, queue: make(chan store.ChatMessage, chatQueueSize)}
-	hub.SetChatArchive(k)
+	k := &chatKeeper{db: db, retention: retention, log: log, queue: make(chan store.ChatMessage, chatQueueSize), now: time.Now}
+	if hub != nil {
+		hub.SetChatArchive(k)
+	}
 	return k
 }
 
@@ -86,18 +91,23 @@ func (k *chatKeeper) sweep(ctx context.Context) {
 	t := time.NewTicker(chatSweepEvery)
 	defer t.Stop()
 	for {
-		n, err := k.db.DeleteChatSentBefore(ctx, time.Now().Add(-k.retention))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			k.log.Error("delete chat messages past their retention period", "err", err)
-		case n > 0:
-			k.log.Info("chat messages deleted: retention period over", "count", n)
-		}
+		k.sweepOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// sweepOnce deletes the messages past their retention period.
+func (k *chatKeeper) sweepOnce(ctx context.Context) {
+	n, err := k.db.DeleteChatSentBefore(ctx, k.now().Add(-k.retention))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		k.log.Error("delete chat messages past their retention period", "err", err)
+	case n > 0:
+		k.log.Info("chat messages deleted: retention period over", "count", n)
 	}
 }
 
