@@ -39,6 +39,8 @@ type Params struct {
 	// (recordings.go); nil: recording is off.
 	Recordings     RecordingFiles
 	RecordingStore store.Recordings
+	// Chats are the kept chats of meetings (chat.go); nil: none.
+	Chats store.Chats
 	// RoomLimits bound room creation (roomlimits.go).
 	RoomLimits RoomLimits
 	// NoMetrics leaves /metrics out: they are served on their own listener (http.metrics_addr).
@@ -67,6 +69,7 @@ func NewHandler(p Params) http.Handler {
 	mux.Handle("GET /api/v1/rooms/{code}/ws", p.Signal)
 	s.routeTranscripts(mux)
 	s.routeRecordings(mux)
+	s.routeChat(mux)
 	s.routeNetTest(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "No such API endpoint.")

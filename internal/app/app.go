@@ -37,6 +37,7 @@ type App struct {
 	acc    *access        // store, sign-in, join tokens (access.go)
 	tx     *transcription // transcription.go
 	rc     *recordings    // recording.go
+	chat   *chatKeeper    // chat.go
 	node   *node          // cluster.go
 	http   *http.Server
 	ln     net.Listener
@@ -108,6 +109,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		return fail(err)
 	}
 	undo = append(undo, rc.close)
+	chat := newChatKeeper(acc.db, cfg.Transcription.Retention.D(), hub, log.With("component", "chat"))
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -147,7 +149,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Access: api.Access{Store: acc.db, Auth: acc.auth, Apps: acc.apps, Tokens: acc.tokens, Issuer: acc.issuer, LocalIdP: acc.localIdP()},
 		Rooms:  live, Signal: nd.router(hub, acc.db, log.With("component", "cluster")), Web: webFS,
 		Gatherer: reg, PublicURL: cfg.HTTP.PublicURL, Log: log.With("component", "api"),
-		Transcripts: tx.store, RecordingStore: acc.db,
+		Transcripts: tx.store, RecordingStore: acc.db, Chats: acc.db,
 		RoomLimits: api.RoomLimits{MaxPerUser: cfg.Room.MaxPerUser, CreationsPerMinute: cfg.Room.CreationsPerMinute},
 		NoMetrics:  cfg.HTTP.MetricsAddr != "",
 		HSTS:       cfg.HTTP.TLSCert != "",
@@ -172,7 +174,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
-	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, node: nd, http: srv, ln: ln, serve: lnServe,
+	return &App{cfg: cfg, log: log, engine: engine, hub: hub, acc: acc, tx: tx, rc: rc, chat: chat, node: nd, http: srv, ln: ln, serve: lnServe,
 		relay: rl, metrics: metrics}, nil
 }
 
@@ -239,6 +241,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	errc := make(chan error, 1)
 	a.tx.start()
 	a.rc.start()
+	a.chat.start()
 	a.acc.start()
 	a.node.start()
 	g.Go(func(context.Context) {
@@ -268,6 +271,7 @@ func (a *App) Run(ctx context.Context, stdout io.Writer) error {
 	}
 	a.tx.finish(a.hub)
 	a.rc.finish()
+	a.chat.finish()
 	if err := a.http.Shutdown(sctx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 		_ = a.http.Close()

@@ -593,6 +593,10 @@ func decodeServer(data []byte) (any, error) {
 		msg = &signal.BreakoutEnding{}
 	case "breakout_message":
 		msg = &signal.BreakoutMessageJSON{}
+	case "chat":
+		msg = &signal.ChatMessageJSON{}
+	case "chat_state":
+		msg = &signal.ChatStateJSON{}
 	default:
 		return nil, fmt.Errorf("unknown server message %q", env.Type)
 	}

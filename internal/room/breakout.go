@@ -157,6 +157,8 @@ func (m *Meeting) breakoutSeesLocked(o, except *Participant, ev Event) bool {
 		subject = m.participants[e.Participant.ID]
 	case Reacted:
 		subject = m.participants[e.ParticipantID]
+	case ChatMessage:
+		return e.room == m.breakoutRoomLocked(o)
 	case ParticipantLeft:
 	default:
 		return true

@@ -357,3 +357,43 @@ func TestBreakoutArrivalsAndReconnect(t *testing.T) {
 		t.Fatalf("after returning, room %d", st.Room)
 	}
 }
+
+// TestBreakoutChat: a message to everyone stays within its room, in the moment and in the
+// history; private messages cross rooms; the main room's chat is there again after closing.
+func TestBreakoutChat(t *testing.T) {
+	w := newWorld(t, 10, nil)
+	mod, modConn := w.enter(owner("Ada"))
+	bob, bobConn := w.enter(member("Bob"))
+	cat, catConn := w.enter(member("Cat"))
+	if _, err := mod.Chat("avant", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := mod.OpenBreakouts(room.BreakoutPlan{Names: []string{"", ""},
+		Assign: map[string]int{bob.ID(): 1, cat.ID(): 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if wel := welcome(t, bobConn); len(wel.Chat) != 0 {
+		t.Fatalf("bob's breakout welcome carries the main room's chat %q", historyTexts(wel.Chat))
+	}
+	n := len(chatTexts(catConn))
+	if _, err := bob.Chat("en salle 1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Chat("psst", cat.ID()); err != nil {
+		t.Fatal(err)
+	}
+	sameLines(t, "cat, in room 2", chatTexts(catConn)[n:], []string{"Bob→Cat:psst"})
+	if got := chatTexts(modConn); got[len(got)-1] != "Ada:avant" {
+		t.Fatalf("the main room read %q", got)
+	}
+	// A moderator visiting room 1 reads its chat, not room 2's.
+	if err := mod.MoveToBreakout("", 1); err != nil {
+		t.Fatal(err)
+	}
+	sameLines(t, "the visit's history", historyTexts(welcome(t, modConn).Chat), []string{"Bob:en salle 1"})
+	if err := mod.CloseBreakouts(); err != nil {
+		t.Fatal(err)
+	}
+	sameLines(t, "cat's history back in the main room", historyTexts(welcome(t, catConn).Chat),
+		[]string{"Ada:avant", "Bob→Cat:psst"})
+}

@@ -53,6 +53,10 @@ type Welcome struct {
 	Recording RecordingState
 	// Hands are the raised hands in the order raised (hands.go).
 	Hands []RaisedHand
+	// Chat is the chat's history this participant may read, oldest first (chat.go).
+	Chat []ChatMessage
+	// ChatState says whether the chat is kept with the room (chat.go).
+	ChatState ChatState
 }
 
 // ParticipantJoined, ParticipantUpdated and ParticipantLeft keep everyone's list current.

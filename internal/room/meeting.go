@@ -35,6 +35,7 @@ type Meeting struct {
 	recording     roomRecording     // recording.go
 	hands         roomHands         // hands.go
 	breakout      roomBreakout      // breakout.go
+	chat          roomChat          // chat.go
 }
 
 func newMeeting(ms *Meetings, code string) *Meeting {
@@ -179,6 +180,8 @@ func (m *Meeting) sendWelcomeLocked(p *Participant, conn Conn, resumed bool) {
 		Transcription: m.transcriptionStateLocked(p),
 		Recording:     m.recordingStateLocked(p),
 		Hands:         m.handsLocked(),
+		Chat:          m.chatHistoryLocked(p),
+		ChatState:     m.chatStateLocked(),
 	})
 	m.breakoutWelcomeLocked(p, conn)
 	// After the welcome: an offer the media side sends meanwhile goes to the old connection,

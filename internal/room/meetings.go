@@ -32,6 +32,9 @@ type Params struct {
 	Transcription *Transcription
 	// Recording enables recording (nil: unavailable; recording.go).
 	Recording *Recording
+	// ChatArchive keeps the chats moderators choose to keep (nil: chats are never kept;
+	// chat.go).
+	ChatArchive ChatArchive
 	// Rooms and Participants count live meetings and their participants (nil: not counted).
 	Rooms, Participants Gauge
 	Log                 *slog.Logger

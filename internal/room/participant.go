@@ -33,6 +33,7 @@ type Participant struct {
 	dirty      bool          // the peer's tracks changed since they were last read
 	refreshing bool          // a goroutine is reading them
 	reactions  *rate.Limiter // reactions.go, made at the first reaction
+	chat       *rate.Limiter // chat.go, made at the first message
 }
 
 type connRef struct{ c Conn }

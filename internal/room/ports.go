@@ -6,10 +6,10 @@ import (
 )
 
 // The meeting reaches the world through the interfaces of this file; see doc.go for the lock
-// order. The meeting calls Conn, Clock, Timer and Media.SetAudioTap with its lock held: they
-// must not block and must not call back into the room (Clock.AfterFunc calls f later, on
-// another goroutine). It calls Media's other methods, Peer and Roles without its lock, so the
-// media side may call PeerEvents and MediaEvents while holding its own locks.
+// order. The meeting calls Conn, Clock, Timer, Media.SetAudioTap and ChatArchive (chat.go) with
+// its lock held: they must not block and must not call back into the room (Clock.AfterFunc
+// calls f later, on another goroutine). It calls Media's other methods, Peer and Roles without
+// its lock, so the media side may call PeerEvents and MediaEvents while holding its own locks.
 
 // Source is a kind of media a participant publishes.
 type Source string

@@ -79,6 +79,13 @@ func (s *session) handle(ctx context.Context, msg any) error {
 	case *BreakoutControl:
 		s.count("breakout")
 		return s.handleBreakout(m)
+	case *ChatSend:
+		s.count("chat")
+		_, err := s.p.Chat(m.Text, m.To)
+		return chatError(err)
+	case *ChatKeep:
+		s.count("chat_keep")
+		return chatError(s.p.KeepChat(m.Keep))
 	case *Leave:
 		s.count("leave")
 		s.left = true

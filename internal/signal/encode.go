@@ -65,6 +65,14 @@ func (h *Hub) encode(ev room.Event) any {
 			msg.By = &ParticipantRef{ID: e.By.ID, Name: e.By.Name}
 		}
 		return msg
+	case room.ChatState:
+		st := chatStateJSON(e)
+		st.Type = "chat_state"
+		return st
+	case room.ChatMessage:
+		msg := chatJSON(e)
+		msg.Type = "chat"
+		return msg
 	case room.Reacted:
 		return Reaction{Type: "reaction", ParticipantID: e.ParticipantID, Name: e.Name, Emoji: e.Emoji}
 	case room.Caption:
@@ -113,6 +121,8 @@ func (h *Hub) welcome(e room.Welcome) Welcome {
 		Transcription: transcriptionJSON(e.Transcription),
 		Recording:     recordingJSON(e.Recording),
 		Hands:         handsJSON(e.Hands),
+		Chat:          chatHistoryJSON(e.Chat),
+		ChatState:     chatStateJSON(e.ChatState),
 	}
 }
 

@@ -158,6 +158,10 @@ func Decode(data []byte) (any, error) {
 		msg = &React{}
 	case "breakout":
 		msg = &BreakoutControl{}
+	case "chat":
+		msg = &ChatSend{}
+	case "chat_keep":
+		msg = &ChatKeep{}
 	case "":
 		return nil, badMessage("missing message type")
 	default:
@@ -263,6 +267,8 @@ func validate(msg any) error {
 		}
 	case *BreakoutControl:
 		return m.check()
+	case *ChatSend:
+		return validateChat(m)
 	case *React:
 		if !room.IsReaction(m.Emoji) {
 			return badMessage("reaction: emoji must be one of %v", room.Reactions)
@@ -368,6 +374,10 @@ type Welcome struct {
 	Recording RecordingState `json:"recording"`
 	// Hands are the raised hands in the order raised (hands_messages.go).
 	Hands []RaisedHandJSON `json:"hands"`
+	// Chat is the chat's history this participant may read, oldest first (chat_messages.go).
+	Chat []ChatMessageJSON `json:"chat"`
+	// ChatState says whether the chat is kept with the room.
+	ChatState ChatStateJSON `json:"chat_state"`
 }
 
 // ParticipantEvent is participant_joined or participant_updated.

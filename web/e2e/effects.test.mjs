@@ -150,3 +150,73 @@ test('background blur and replacement, noise suppression', { timeout: 180_000 },
     await browser.close();
   }
 });
+
+/** Mean colour of the background (a band along the edges) of the pre-join preview. */
+function previewColour(page) {
+  return page.locator('.preview-video').evaluate((v) => {
+    const w = 160;
+    const h = 90;
+    const c = document.createElement('canvas');
+    c.width = w;
+    c.height = h;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    g.drawImage(v, 0, 0, w, h);
+    const d = g.getImageData(0, 0, w, h).data;
+    let n = 0, r = 0, gr = 0, b = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (!(y < h / 4 || y > (3 * h) / 4 || x < w / 5 || x > (4 * w) / 5)) continue;
+        const i = (y * w + x) * 4;
+        r += d[i]; gr += d[i + 1]; b += d[i + 2];
+        n++;
+      }
+    }
+    return { r: r / n, g: gr / n, b: b / n, width: v.videoWidth };
+  });
+}
+
+test('background effect chosen on the pre-join screen: previewed, remembered, used in the meeting', { timeout: 120_000 }, async () => {
+  const { code } = await createRoom(server.url);
+  const browser = await launch();
+  try {
+    const cleo = await person(browser, 'cleo');
+    await cleo.setViewportSize({ width: 1024, height: 768 });
+    await cleo.goto(`${server.url}/${code}`);
+    await cleo.waitForSelector('body[data-devices=ready]', { timeout: 10_000 });
+    const choice = cleo.getByRole('group', { name: 'Arrière-plan' });
+    assert.ok(await choice.getByLabel('Aucun effet').isChecked(), 'no effect by default');
+    await waitFor('the preview plays', async () => (await previewColour(cleo)).width > 0);
+    const plain = await previewColour(cleo);
+
+    // Replaced: the preview's background takes the plain background's blue-grey.
+    await choice.getByLabel('Remplacé par un fond uni').check();
+    await cleo.waitForSelector('.preview[data-effect=replace]', { timeout: 30_000 });
+    let replaced;
+    await waitFor('a replaced background in the preview', async () => {
+      replaced = await previewColour(cleo);
+      return replaced.b > replaced.g && replaced.b > 150;
+    }, { timeoutMs: 20_000 });
+    console.log(`observed: preview background rgb(${plain.r.toFixed(0)},${plain.g.toFixed(0)},${plain.b.toFixed(0)}) -> rgb(${replaced.r.toFixed(0)},${replaced.g.toFixed(0)},${replaced.b.toFixed(0)}) replaced`);
+
+    // Blurred: the processed track is shown (the effect's 16:9 frames).
+    await choice.getByLabel('Flou').check();
+    await cleo.waitForSelector('.preview[data-effect=blur]', { timeout: 30_000 });
+    await waitFor('the blurred preview', async () => {
+      const c = await previewColour(cleo);
+      return c.g > c.b; // the fake camera's green, no longer the replacement's blue-grey
+    }, { timeoutMs: 10_000 });
+    await screenshot(cleo, 'prejoin-effects-blur-1024x768.png');
+
+    // Remembered: after a reload the choice and the effect are back.
+    await cleo.reload();
+    await cleo.waitForSelector('body[data-devices=ready]', { timeout: 10_000 });
+    assert.ok(await cleo.getByRole('group', { name: 'Arrière-plan' }).getByLabel('Flou').isChecked(), 'the choice was forgotten');
+    await cleo.waitForSelector('.preview[data-effect=blur]', { timeout: 30_000 });
+
+    // In the meeting, the camera sent is the blurred one.
+    await joinFromPrejoin(cleo, 'Cléo Durand');
+    await waitFor('the blurred camera sent in the meeting', async () => (await cleo.evaluate(() => window.visio.state().effects.frameMs.length)) >= 5, { timeoutMs: 30_000 });
+  } finally {
+    await browser.close();
+  }
+});

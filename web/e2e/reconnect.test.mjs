@@ -34,15 +34,28 @@ test('reconnect after a network blip, then server shutdown', { timeout: 120_000 
     await waitFor('Alice decodes Bruno', async () => (await framesFrom(a, 'Bruno')) > 0, { timeoutMs: 20_000 });
     await waitFor('Bruno decodes Alice', async () => (await framesFrom(b, 'Alice')) > 0, { timeoutMs: 20_000 });
     const idBefore = (await state(a)).self.id;
+    const say = async (text) => {
+      await b.getByLabel('Votre message').fill(text);
+      await b.getByLabel('Votre message').press('Enter');
+      await b.locator('#chat-panel .chat-text', { hasText: text }).waitFor({ timeout: 5_000 });
+    };
+    await b.getByRole('button', { name: /^Discussion/ }).click();
+    await say('avant la coupure');
+    await a.getByRole('button', { name: 'Discussion, 1 message(s) non lu(s)' }).waitFor({ timeout: 5_000 });
 
-    // Cut Alice's socket and refuse reconnection for 1.5 s.
+    // Cut Alice's socket and refuse reconnection for 1.5 s; Bruno writes meanwhile.
     proxy.blip(1500);
     await a.getByRole('status').filter({ hasText: 'Reconnexion…' }).waitFor({ timeout: 10_000 });
+    await say('pendant la coupure');
     await screenshot(a, 'reconnecting.png');
     await waitFor('Alice reconnected', async () => (await state(a)).connection === 'connected', { timeoutMs: 20_000 });
     const after = await state(a);
     assert.equal(after.self.id, idBefore, 'the same participant is resumed');
     assert.equal(after.participants.length, 1);
+    // The chat: what was said while away arrives once, nothing twice.
+    await a.getByRole('button', { name: 'Discussion, 2 message(s) non lu(s)' }).click();
+    await waitFor('the chat after resume', async () => (await a.locator('#chat-panel .chat-text').count()) === 2, { timeoutMs: 5_000 });
+    assert.deepEqual(await a.locator('#chat-panel .chat-text').allTextContents(), ['avant la coupure', 'pendant la coupure']);
 
     // Media flows both ways after the ICE restarts.
     const fa = await framesFrom(a, 'Bruno');

@@ -7,6 +7,7 @@ import { transcriptionEn, transcriptionFr } from './i18n-transcription';
 import { networkEn, networkFr } from './i18n-network';
 import { handsEn, handsFr } from './i18n-hands';
 import { breakoutEn, breakoutFr } from './i18n-breakout';
+import { chatEn, chatFr } from './i18n-chat';
 import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
 
 const fr = {
@@ -17,6 +18,7 @@ const fr = {
   ...everydayFr,
   ...handsFr,
   ...breakoutFr,
+  ...chatFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -118,6 +120,7 @@ const en: Record<Key, string> = {
   ...everydayEn,
   ...handsEn,
   ...breakoutEn,
+  ...chatEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

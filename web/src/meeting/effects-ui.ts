@@ -25,7 +25,7 @@ export function loadEffects(): EffectPrefs {
   }
 }
 
-function saveEffects(p: EffectPrefs): void {
+export function saveEffects(p: EffectPrefs): void {
   try {
     localStorage.setItem(key, JSON.stringify(p));
   } catch {

@@ -20,6 +20,8 @@ export interface ExtrasParams {
   toggleMic(): void;
   toggleCamera(): void;
   toggleHand?(): void;
+  /** Opens or closes the chat (chat.ts). */
+  toggleChat?(): void;
   micChanged(track: MediaStreamTrack): void;
   notify(text: string): void;
   changed(): void;
@@ -80,7 +82,7 @@ export class MeetingExtras {
       }
     });
     this.devices = new DevicesDialog(p.session, p.sinks, { micChanged: p.micChanged, cameraChanged: () => p.changed(), notify: p.notify, extra: p.devicesExtra });
-    this.shortcuts = new Shortcuts({ toggleMic: p.toggleMic, toggleCamera: p.toggleCamera, toggleFullscreen: () => this.toggleFullscreen(), toggleHand: () => p.toggleHand?.() });
+    this.shortcuts = new Shortcuts({ toggleMic: p.toggleMic, toggleCamera: p.toggleCamera, toggleFullscreen: () => this.toggleFullscreen(), toggleHand: () => p.toggleHand?.(), toggleChat: () => p.toggleChat?.() });
     const canSet = p.role === 'owner' || p.role === 'administrator';
     this.settings = canSet ? new RoomSettings(p.code, (name) => {
       this.roomName = name;

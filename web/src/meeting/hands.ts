@@ -179,14 +179,16 @@ export class HandsUI {
       else {
         const name = this.hands[n - 1]?.name ?? '';
         if (!lower) {
+          // Compact (an icon; its name for screen readers and in the tooltip): the person's
+          // name keeps the room.
           lower = h('button', { type: 'button', class: 'btn btn-secondary btn-small hand-lower', onclick: () => {
             this.lastLower = performance.now();
             this.lower(id);
-          } });
-          line.append(lower);
+          } }, h('span', { 'aria-hidden': 'true' }, '✋↓'));
+          line.insertBefore(lower, line.querySelector(':scope > .person-toggle'));
         }
-        setText(lower, t('handLower'));
         setAttr(lower, 'aria-label', t('handLowerFor', { name }));
+        setAttr(lower, 'title', t('handLowerFor', { name }));
       }
     }
   }

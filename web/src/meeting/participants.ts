@@ -128,7 +128,7 @@ export class ParticipantsPanel {
     const line = h(
       'div',
       { class: 'person-line' },
-      h('span', { class: 'person-name' }, label),
+      h('span', { class: 'person-name', title: label }, label),
       ...this.badges(r),
       mic ? h('span', { class: 'person-muted', role: 'img', 'aria-label': t('micMuted') }, icon('micOff')) : null,
     );

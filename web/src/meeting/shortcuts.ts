@@ -11,6 +11,8 @@ export interface ShortcutActions {
   toggleFullscreen(): void;
   /** Raises or lowers one's hand (hands.ts). */
   toggleHand?(): void;
+  /** Opens or closes the chat (chat.ts). */
+  toggleChat?(): void;
 }
 
 interface Shortcut {
@@ -35,6 +37,7 @@ export class Shortcuts {
       { keys: [mod, 'E'], label: 'shortcutCam', match: (ev) => !ev.shiftKey && ev.code === 'KeyE', run: () => actions.toggleCamera() },
       { keys: [mod, 'Maj', 'F'], label: 'shortcutFullscreen', match: (ev) => ev.shiftKey && ev.code === 'KeyF', run: () => actions.toggleFullscreen() },
       { keys: [mod, 'Maj', 'H'], label: 'shortcutHand', match: (ev) => ev.shiftKey && ev.code === 'KeyH', run: () => actions.toggleHand?.() },
+      { keys: [mod, 'Maj', 'M'], label: 'shortcutChat', match: (ev) => ev.shiftKey && ev.code === 'KeyM', run: () => actions.toggleChat?.() },
       { keys: [mod, '/'], label: 'shortcutHelp', match: (ev) => ev.key === '/' || ev.code === 'Slash', run: () => this.open() },
       { keys: ['Échap'], label: 'shortcutClose' },
     ];

@@ -3,6 +3,7 @@
 import type { AccessClientMessage, AccessServerMessage, AccessWelcome, ParticipantRole } from './access';
 import type { HandsClientMessage, HandsServerMessage, HandsWelcome } from './hands';
 import type { BreakoutClientMessage, BreakoutServerMessage } from './breakout';
+import type { ChatClientMessage, ChatServerMessage, ChatWelcome } from './chat';
 import type { RecordingClientMessage, RecordingServerMessage, RecordingWelcome } from './recording';
 import type { TranscriptionClientMessage, TranscriptionServerMessage, TranscriptionWelcome } from './transcription';
 
@@ -57,9 +58,11 @@ export type ServerMessage =
     } & AccessWelcome &
       TranscriptionWelcome &
       RecordingWelcome &
-      HandsWelcome)
+      HandsWelcome &
+      ChatWelcome)
   | HandsServerMessage
   | BreakoutServerMessage
+  | ChatServerMessage
   | AccessServerMessage
   | TranscriptionServerMessage
   | RecordingServerMessage
@@ -82,6 +85,7 @@ export type ClientMessage =
   | RecordingClientMessage
   | HandsClientMessage
   | BreakoutClientMessage
+  | ChatClientMessage
   | { type: 'offer'; sdp: string; tracks: OfferTrack[] }
   | { type: 'answer'; sdp: string }
   | { type: 'candidate'; target: Target; candidate: RTCIceCandidateInit }

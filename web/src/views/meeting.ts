@@ -17,6 +17,7 @@ import { AccessUi } from '../meeting/access-ui';
 import { MeetingExtras } from '../meeting/extras';
 import { HandsUI } from '../meeting/hands';
 import { BreakoutUI } from '../meeting/breakout';
+import { ChatUI } from '../meeting/chat';
 import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { MediaCheck } from '../meeting/media-check';
@@ -72,6 +73,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       recording.onMessage(m);
       hands.onMessage(m);
       breakout.onMessage(m);
+      chat.onMessage(m);
     },
   });
   session.tokens = choice.tokens ?? null;
@@ -93,6 +95,22 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     notify: (text) => showToast(text),
     changed: () => schedule(),
   });
+  const chat = new ChatUI({
+    send: (m) => session.send(m),
+    selfId: () => session.selfId,
+    participants: () => session.participants.values(),
+    opened: () => {
+      if (!access.panel.el.hidden) access.togglePanel(false);
+    },
+    toolbar: () => controls.el,
+    canModerate: () => access.state.canModerate,
+    notify: (text) => showToast(text),
+  });
+  // Opening the participants panel closes the chat: they take the same place.
+  const panelWatch = new MutationObserver(() => {
+    if (!access.panel.el.hidden) chat.setOpen(false, false);
+  });
+  panelWatch.observe(access.panel.el, { attributes: true, attributeFilter: ['hidden'] });
   const reporter = new SubscriptionReporter((tracks) => session.subscribe(tracks));
   timings.firstRemoteFrameMs = null;
   installDiagnostics(() => session, () => ({ page: pager.position(), subscriptions: reporter.snapshot(), effects: { frameMs: effects.frameMs, composed: effects.composed, noise: effects.noiseActive } }));
@@ -111,7 +129,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       .finally(schedule);
   };
   const extras = new MeetingExtras({
-    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera, toggleHand: () => hands.toggle(),
+    session, sinks, code, roomName: choice.room?.name ?? '', role: choice.room?.role ?? '', toggleMic, toggleCamera, toggleHand: () => hands.toggle(), toggleChat: () => chat.toggle(),
     micChanged: (track) => {
       selfMeter?.close();
       selfMeter = new LevelMeter(track);
@@ -333,6 +351,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     layout.refresh();
     hands.decorate(tiles, access.panel.el);
     breakout.paint();
+    chat.paint();
     reportSubscriptions(screenId);
 
     controls.update({
@@ -376,7 +395,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   controls.el.insertBefore(hands.handButton, controls.el.children[3] ?? null);
   controls.el.insertBefore(hands.reactButton, hands.handButton.nextSibling);
   controls.el.insertBefore(breakout.button, controls.el.lastElementChild);
-  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, breakout.banner, breakout.alert, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu, breakout.panel), access.lobby.el, access.confirm.el);
+  controls.el.insertBefore(chat.button, extras.button);
+  main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, breakout.banner, breakout.alert, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu, breakout.panel, chat.panel, chat.live), access.lobby.el, access.confirm.el);
   session.start();
   render();
   focusHeading(main);
@@ -402,6 +422,8 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     extras.close();
     hands.close();
     breakout.close();
+    chat.close();
+    panelWatch.disconnect();
     effects.close();
     layout.close();
     reporter.close();

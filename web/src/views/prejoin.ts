@@ -9,6 +9,7 @@ import { focusHeading } from '../shell';
 import type { Outcome } from '../meeting/moderation';
 import { netTestLink } from './nettest';
 import type { Role } from '../rooms';
+import { PreviewEffects } from './prejoin-effects';
 
 export interface JoinChoice {
   name: string;
@@ -79,6 +80,14 @@ export function renderPrejoin(
   const netTest = netTestLink(true); // a new tab: the preview here stays
 
   const pickers = h('div', { class: 'pickers' });
+  let shown: MediaStreamTrack | null = null;
+  const effects = new PreviewEffects((track, effect) => {
+    if (track !== shown) {
+      shown = track;
+      video.srcObject = track ? new MediaStream([track]) : null;
+    }
+    preview.dataset.effect = effect;
+  });
   const camSelect = picker('camera-select', 'cameraPicker');
   const micSelect = picker('mic-select', 'micPicker');
   const speakerSelect = picker('speaker-select', 'speakerPicker');
@@ -109,6 +118,7 @@ export function renderPrejoin(
 
   const paint = () => {
     netTest.paint();
+    effects.paint();
     setText(heading, t('prejoinTitle'));
     setText(meetingLine, t('prejoinMeeting', { code }));
     setText(countLine, count === 0 ? t('prejoinCount0') : count === 1 ? t('prejoinCount1') : t('prejoinCountN', { n: count }));
@@ -139,13 +149,14 @@ export function renderPrejoin(
     } else {
       notice.hidden = true;
     }
+    effects.el.hidden = !local.camera && !camOn;
     const showVideo = camOn && !!local.camera;
     video.hidden = !showVideo;
     previewOff.hidden = showVideo;
   };
 
   const showCamera = () => {
-    video.srcObject = local.camera ? new MediaStream([local.camera]) : null;
+    void effects.apply(camOn ? local.camera : null);
     paint();
   };
 
@@ -249,7 +260,7 @@ export function renderPrejoin(
     h(
       'div',
       { class: 'prejoin' },
-      h('section', { class: 'preview-pane' }, preview, h('div', { class: 'preview-controls' }, micButton, camButton, meterEl), notice),
+      h('section', { class: 'preview-pane' }, preview, h('div', { class: 'preview-controls' }, micButton, camButton, meterEl), effects.el, notice),
       h('section', { class: 'card form-pane' }, form),
     ),
   );
@@ -275,6 +286,7 @@ export function renderPrejoin(
     offLang();
     cancelAnimationFrame(raf);
     meter?.close();
+    effects.close();
     video.srcObject = null;
     delete document.body.dataset.devices;
     if (!handedOver) local.stopAll();

@@ -5,6 +5,8 @@ import './transcripts.css';
 import { h, setText } from '../dom';
 import { lang, onLangChange, t, type Key } from '../i18n';
 import { focusHeading } from '../shell';
+import '../meeting/chat.css';
+import { keptChatsSection } from './kept-chats';
 
 interface Speaker {
   id: string;
@@ -100,8 +102,12 @@ export function renderTranscripts(main: HTMLElement): () => void {
     })
     .finally(paint);
 
-  main.replaceChildren(h('section', { class: 'transcripts-page' }, heading, intro, status, list));
+  const kept = keptChatsSection(room);
+  main.replaceChildren(h('section', { class: 'transcripts-page' }, heading, intro, status, list, kept.el));
   paint();
   focusHeading(main);
-  return onLangChange(paint);
+  return onLangChange(() => {
+    paint();
+    kept.paint();
+  });
 }
