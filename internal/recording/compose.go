@@ -66,6 +66,21 @@ func Duration(dir string, m *Manifest) time.Duration {
 	return last.Sub(m.StartedAt)
 }
 
+// recoverEnds completes the track ends of a recording a crash interrupted: the manifest has
+// them as of its last flush (flushEvery before the crash at worst); a track whose file was
+// written later than that ends at its file's last write.
+func recoverEnds(dir string, m *Manifest) {
+	for i, t := range m.Tracks {
+		fi, err := os.Stat(filepath.Join(dir, t.File))
+		if err != nil {
+			continue
+		}
+		if end := fi.ModTime().Sub(m.StartedAt).Milliseconds(); end > t.EndMS && end > t.OffsetMS {
+			m.Tracks[i].EndMS = end
+		}
+	}
+}
+
 // Compose writes the recording in p.Dir as one file, with ffmpeg: the cameras in a grid (the
 // screen share on the main stage), every participant's audio mixed at its offset. It is bounded
 // by ctx; give it a deadline.
@@ -79,6 +94,9 @@ func Compose(ctx context.Context, p ComposeParams) (*Composed, error) {
 		return nil, err
 	}
 	dur := Duration(p.Dir, m)
+	if m.EndedAt.IsZero() {
+		recoverEnds(p.Dir, m)
+	}
 	if len(m.Tracks) == 0 || dur <= 0 {
 		return nil, ErrNothingRecorded
 	}

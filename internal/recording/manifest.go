@@ -60,9 +60,18 @@ type Track struct {
 	Kind string `json:"kind"`
 	// File is the track's file name in the recording's directory.
 	File string `json:"file"`
-	// OffsetMS is when the track's first sample plays, from StartedAt, in milliseconds.
+	// OffsetMS is when the track's first sample plays, from StartedAt, in milliseconds: from
+	// the publisher's sender reports when Sync is "sender_report", else ArrivalOffsetMS.
 	OffsetMS int64 `json:"offset_ms"`
-	// EndMS is when its last sample ends, from StartedAt; 0 when unknown (after a crash).
+	// ArrivalOffsetMS is when the track's first recorded packet arrived, from StartedAt.
+	ArrivalOffsetMS int64 `json:"arrival_offset_ms"`
+	// Sync says how OffsetMS was found: "sender_report" (the publisher's RTCP sender reports
+	// map the track's RTP time to the publisher's wall clock, shared by its tracks, so that its
+	// audio and video line up whatever their arrival) or "arrival" (no sender report yet: the
+	// arrival of the first packet).
+	Sync string `json:"sync,omitempty"`
+	// EndMS is when its last sample ends, from StartedAt; written every few seconds while the
+	// recording runs (so that a crash loses at most those seconds of it), final at the end.
 	EndMS int64 `json:"end_ms,omitempty"`
 }
 
@@ -97,6 +106,12 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		}
 		if t.OffsetMS < 0 || t.OffsetMS > int64(48*time.Hour/time.Millisecond) {
 			return nil, fmt.Errorf("%w: track offset %d ms", ErrBadManifest, t.OffsetMS)
+		}
+		if t.EndMS < 0 || t.EndMS > int64(48*time.Hour/time.Millisecond) {
+			return nil, fmt.Errorf("%w: track end %d ms", ErrBadManifest, t.EndMS)
+		}
+		if t.Sync != "" && t.Sync != "arrival" && t.Sync != "sender_report" {
+			return nil, fmt.Errorf("%w: track sync %q", ErrBadManifest, t.Sync)
 		}
 	}
 	return &m, nil

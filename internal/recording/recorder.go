@@ -59,7 +59,8 @@ type Recorder struct {
 	// Owned by the writer goroutine.
 	tracks map[string]*trackWriter
 	bytes  int64
-	count  map[string]int // files per source, for names
+	count  map[string]int   // files per source, for names
+	clocks map[string]int64 // per participant: our clock minus its sender-report clock, ns
 }
 
 // Start creates the recording's directory and manifest and starts its writer goroutine.
@@ -83,7 +84,7 @@ func Start(p Params) (*Recorder, error) {
 	r := &Recorder{
 		p: p, queue: make(chan *packetItem, p.QueueLen), quit: make(chan struct{}), done: make(chan struct{}),
 		start:  now,
-		tracks: map[string]*trackWriter{}, count: map[string]int{},
+		tracks: map[string]*trackWriter{}, count: map[string]int{}, clocks: map[string]int64{},
 		manifest: Manifest{
 			ID: p.ID, Room: p.Room, StartedAt: now, AudioOnly: p.AudioOnly, StartedBy: p.StartedBy,
 			Participants: append([]Participant{}, p.Participants...), Tracks: []Track{},
@@ -174,10 +175,14 @@ func (r *Recorder) run() {
 		defer t.Stop()
 		limit = t.C
 	}
+	flush := time.NewTicker(flushEvery)
+	defer flush.Stop()
 	for {
 		select {
 		case it := <-r.queue:
 			r.write(it)
+		case <-flush.C:
+			r.syncTracks()
 		case <-limit:
 			r.hitLimit(fmt.Errorf("%w: %s", ErrLimit, r.p.MaxDuration))
 			limit = nil
@@ -201,6 +206,10 @@ func (r *Recorder) write(it *packetItem) {
 	if r.failed() {
 		return
 	}
+	if it.sr {
+		r.senderReport(it)
+		return
+	}
 	tw := r.tracks[it.track]
 	if tw == nil {
 		kind := "audio"
@@ -215,7 +224,7 @@ func (r *Recorder) write(it *packetItem) {
 		n := r.count[src]
 		r.count[src] = n + 1
 		tw = &trackWriter{
-			rec: r, id: it.track, layer: -1,
+			rec: r, id: it.track, layer: -1, index: -1,
 			meta: Track{ID: it.track, Participant: it.participant, Source: src, Kind: kind,
 				File: fmt.Sprintf("%s-%d.%s", sanitizeSource(src), n, ext), OffsetMS: -1},
 		}
@@ -231,12 +240,14 @@ func (r *Recorder) write(it *packetItem) {
 	}
 }
 
-// trackStarted records a track whose file now exists, with its offset.
-func (r *Recorder) trackStarted(t Track) {
+// trackStarted records a track whose file now exists, with its offset; it returns the
+// track's index in the manifest.
+func (r *Recorder) trackStarted(t Track) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.manifest.Tracks = append(r.manifest.Tracks, t)
 	r.saveLocked()
+	return len(r.manifest.Tracks) - 1
 }
 
 func (r *Recorder) failed() bool {
@@ -285,13 +296,9 @@ func (r *Recorder) closeTracks() {
 // finish closes the files and writes the final manifest.
 func (r *Recorder) finish() {
 	r.closeTracks()
+	r.syncTracks()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, tr := range r.manifest.Tracks {
-		if tw := r.tracks[tr.ID]; tw != nil {
-			r.manifest.Tracks[i].EndMS = tw.endMS()
-		}
-	}
 	r.manifest.EndedAt = time.Unix(0, r.endedAt.Load()).UTC()
 	r.manifest.Dropped = r.dropped.Load()
 	r.saveLocked()
