@@ -75,7 +75,7 @@ func TestSenderReportAlignment(t *testing.T) {
 	}
 	want := map[string]Track{
 		"TA_mic": {OffsetMS: 120, ArrivalOffsetMS: 120, Sync: "sender_report", EndMS: 2120},
-		"TA_cam": {OffsetMS: 120, ArrivalOffsetMS: 520, Sync: "sender_report", EndMS: 120 + 29*1000/15 + 1},
+		"TA_cam": {OffsetMS: 120, ArrivalOffsetMS: 520, Sync: "sender_report", EndMS: 120 + 30*1000/15},
 		"TB_mic": {OffsetMS: 400, ArrivalOffsetMS: 400, Sync: "arrival", EndMS: 2400},
 	}
 	if len(m.Tracks) != len(want) {

@@ -55,6 +55,8 @@ type trackWriter struct {
 	layerLast    int64  // arrival of the layer's last packet
 	firstArrival int64  // arrival of the track's first recorded packet
 	lastMS       int64
+	frameMS      int64 // time between the last two frames written
+	webmFrames   int
 	sb           *samplebuilder.SampleBuilder
 	webm         webm.BlockWriteCloser
 	waitKey      bool
@@ -234,6 +236,10 @@ func (t *trackWriter) popVideo(now int64) error {
 		if ms < t.lastMS {
 			continue // older than what is written
 		}
+		if t.webmFrames > 0 {
+			t.frameMS = min(max(ms-t.lastMS, 1), 1000)
+		}
+		t.webmFrames++
 		t.lastMS = ms
 		if _, err := t.webm.Write(key, ms, s.Data); err != nil {
 			return fmt.Errorf("write frame: %w", err)
@@ -257,7 +263,7 @@ func (t *trackWriter) endMS() int64 {
 	case t.ogg != nil:
 		return t.meta.OffsetMS + t.samples*1000/48000
 	case t.webm != nil:
-		return t.meta.OffsetMS + t.lastMS + 1
+		return t.meta.OffsetMS + t.lastMS + max(t.frameMS, 1) // the last frame shows for a frame's time
 	}
 	return 0
 }
