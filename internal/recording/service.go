@@ -210,14 +210,7 @@ func (s *Service) compose(ctx context.Context, id string) {
 		return
 	}
 	if s.ffmpeg == "" {
-		s.p.Metrics.Compositions.WithLabelValues("tracks_only").Inc()
-		s.setStatus(ctx, id, func(r *store.Recording) {
-			r.Status, r.Error = store.RecordingTracksOnly, "ffmpeg is not installed on the server: the recording is kept as one file per track, not composed."
-			r.Duration = Duration(dir, m)
-			if r.EndedAt.IsZero() {
-				r.EndedAt = m.StartedAt.Add(r.Duration)
-			}
-		})
+		s.storeTracks(ctx, id, dir, m)
 		return
 	}
 	audioOnly := m.AudioOnly
