@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,7 @@ type Recorder struct {
 	dropped  atomic.Uint64
 	quit     chan struct{}
 	done     chan struct{}
+	syncReq  chan chan struct{} // Sync's requests to the writer
 	start    time.Time
 	endedAt  atomic.Int64 // Unix nanoseconds of Halt, 0 before
 
@@ -83,8 +85,9 @@ func Start(p Params) (*Recorder, error) {
 	now := p.Now().UTC()
 	r := &Recorder{
 		p: p, queue: make(chan *packetItem, p.QueueLen), quit: make(chan struct{}), done: make(chan struct{}),
-		start:  now,
-		tracks: map[string]*trackWriter{}, count: map[string]int{}, clocks: map[string]int64{},
+		syncReq: make(chan chan struct{}),
+		start:   now,
+		tracks:  map[string]*trackWriter{}, count: map[string]int{}, clocks: map[string]int64{},
 		manifest: Manifest{
 			ID: p.ID, Room: p.Room, StartedAt: now, AudioOnly: p.AudioOnly, StartedBy: p.StartedBy,
 			Participants: append([]Participant{}, p.Participants...), Tracks: []Track{},
@@ -138,6 +141,26 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
+// Sync has the manifest brought up to date with the track files (their ends and offsets), as
+// it is every flushEvery, and waits for it, at most until ctx ends. It returns false if the
+// recorder has stopped.
+func (r *Recorder) Sync(ctx context.Context) bool {
+	ch := make(chan struct{})
+	select {
+	case r.syncReq <- ch:
+	case <-r.done:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // Halt stops taking packets and fixes the recording's end time, at once and without blocking
 // (the meeting calls it with its lock held); Stop then writes what is queued and closes the
 // files. Safe to call twice.
@@ -183,6 +206,9 @@ func (r *Recorder) run() {
 			r.write(it)
 		case <-flush.C:
 			r.syncTracks()
+		case ch := <-r.syncReq:
+			r.syncTracks()
+			close(ch)
 		case <-limit:
 			r.hitLimit(fmt.Errorf("%w: %s", ErrLimit, r.p.MaxDuration))
 			limit = nil
