@@ -126,7 +126,7 @@ func (s *S3Storage) FetchLive(ctx context.Context, id, dir string) (*Manifest, e
 			if sg.seq != i {
 				break // a segment is missing: the file stops before it
 			}
-			b, err := s.getBytes(ctx, sg.key, 64<<20)
+			b, err := s.getBytes(ctx, sg.key, maxSegment)
 			if err == nil {
 				_, err = f.Write(b)
 			}
@@ -221,18 +221,20 @@ func (u *liveUploader) uploadFile(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	from := u.sent[name]
-	if fi.Size() <= from {
-		return nil
+	// After the bucket was out of reach for long, what the file gained goes in several segments.
+	for from := u.sent[name]; from < fi.Size(); from = u.sent[name] {
+		b := make([]byte, min(fi.Size()-from, maxSegment))
+		if _, err := f.ReadAt(b, from); err != nil {
+			return err
+		}
+		if err := u.s.PutLive(ctx, u.id, name, u.seq[name], b); err != nil {
+			return err
+		}
+		u.sent[name] += int64(len(b))
+		u.seq[name]++
 	}
-	b := make([]byte, fi.Size()-from)
-	if _, err := f.ReadAt(b, from); err != nil {
-		return err
-	}
-	if err := u.s.PutLive(ctx, u.id, name, u.seq[name], b); err != nil {
-		return err
-	}
-	u.sent[name] += int64(len(b))
-	u.seq[name]++
 	return nil
 }
+
+// maxSegment bounds a segment, and the memory an upload takes.
+const maxSegment = 16 << 20
