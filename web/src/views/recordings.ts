@@ -172,7 +172,7 @@ export function renderRecordings(main: HTMLElement): () => void {
       { class: 'card recording', 'data-id': r.id },
       h('h2', {}, t('recordingMeeting', { room: r.room })),
       h('p', { class: 'muted' }, t('recordingWhen', { date: when, name: r.started_by || '—' })),
-      h('p', { class: `rec-status rec-status-${r.status}` }, t(`recordingStatus_${r.status}` as Key), r.error ? ` — ${r.error}` : ''),
+      h('p', { class: `rec-status rec-status-${r.status}` }, t(`recordingStatus_${r.status}` as Key), r.error && r.status !== 'tracks_only' ? ` — ${r.error}` : ''),
       h('p', { class: 'muted' }, details.join(' · ')),
       h('p', { class: 'muted' }, t('recordingExpires', { date: formatDate(r.expires_at) })),
       playing.has(r.id) && r.file_url ? player(r) : null,
