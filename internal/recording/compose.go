@@ -231,9 +231,23 @@ func composeArgs(p ComposeParams, m *Manifest, dur time.Duration, labels map[str
 			}
 		}
 	}
-	// The cameras are in a grid while nothing is shared, and in a column beside the stage while
-	// a screen is (the share's span from the manifest; to the end when unknown).
-	grid, stage := layout(w, h, cams, nil), layout(w, h, cams, screens)
+	// The cameras are in a grid while nothing is shared and nobody has spoken yet, and in a
+	// column beside the stage while a screen is shared (the share's span from the manifest; to
+	// the end when unknown) or someone speaks: the speaker's camera is then on the stage too.
+	const speakerStage = "stage:speaker"
+	grid, stage := layout(w, h, cams, nil), layout(w, h, cams, append(append([]string{}, screens...), speakerStage))
+	withCamera := map[string]bool{}
+	for _, c := range cams {
+		withCamera[strings.TrimPrefix(c, "camera:")] = true
+	}
+	speakers := map[string][][2]float64{}
+	if len(cams) > 1 {
+		speakers = speakerSpans(m, withCamera, dur.Seconds())
+	}
+	var spoken [][2]float64
+	for _, v := range speakers {
+		spoken = append(spoken, v...)
+	}
 	var spans []string
 	for _, t := range m.Tracks {
 		if t.Kind == "video" && t.Source == "screen" {
@@ -245,6 +259,15 @@ func composeArgs(p ComposeParams, m *Manifest, dur time.Duration, labels map[str
 		}
 	}
 	sharing := "gt(" + strings.Join(spans, "+") + "\\,0)"
+	column := ""
+	switch {
+	case len(spans) > 0 && len(spoken) > 0:
+		column = "gt(" + strings.Join(spans, "+") + "+" + spansExpr(spoken) + "\\,0)"
+	case len(spans) > 0:
+		column = sharing
+	case len(spoken) > 0:
+		column = "gt(" + spansExpr(spoken) + "\\,0)"
+	}
 	last := "base"
 	if video {
 		graph = append(graph, fmt.Sprintf("color=c=black:s=%dx%d:r=%d:d=%s[base]", w, h, fps, secs))
@@ -277,12 +300,26 @@ func composeArgs(p ComposeParams, m *Manifest, dur time.Duration, labels map[str
 		case t.Kind == "audio":
 			graph = append(graph, fmt.Sprintf("[%d:a]aresample=48000,adelay=%d:all=1[a%d]", in, t.OffsetMS, in))
 			audio = append(audio, fmt.Sprintf("[a%d]", in))
-		case t.Source == "screen" || len(spans) == 0:
+		case t.Source == "screen":
 			place(fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,", in, off), fmt.Sprint(in), stage[tileOf(t)], "", tileOf(t))
+		case column == "":
+			place(fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,", in, off), fmt.Sprint(in), grid[tileOf(t)], "", tileOf(t))
 		default:
-			graph = append(graph, fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,split=2[g%d][s%d]", in, off, in, in))
-			place(fmt.Sprintf("[g%d]", in), fmt.Sprintf("%dg", in), grid[tileOf(t)], "not("+sharing+")", tileOf(t))
-			place(fmt.Sprintf("[s%d]", in), fmt.Sprintf("%ds", in), stage[tileOf(t)], sharing, tileOf(t))
+			talk := speakers[t.Participant]
+			outs := fmt.Sprintf("[g%d][s%d]", in, in)
+			if len(talk) > 0 {
+				outs += fmt.Sprintf("[k%d]", in)
+			}
+			graph = append(graph, fmt.Sprintf("[%d:v]setpts=PTS-STARTPTS+%s/TB,split=%d%s", in, off, 2+min(len(talk), 1), outs))
+			place(fmt.Sprintf("[g%d]", in), fmt.Sprintf("%dg", in), grid[tileOf(t)], "not("+column+")", tileOf(t))
+			place(fmt.Sprintf("[s%d]", in), fmt.Sprintf("%ds", in), stage[tileOf(t)], column, tileOf(t))
+			if len(talk) > 0 {
+				on := "gt(" + spansExpr(talk) + "\\,0)"
+				if len(spans) > 0 {
+					on = "not(" + sharing + ")*" + on
+				}
+				place(fmt.Sprintf("[k%d]", in), fmt.Sprintf("%dk", in), stage[speakerStage], on, tileOf(t))
+			}
 		}
 		in++
 	}

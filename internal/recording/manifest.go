@@ -40,7 +40,21 @@ type Manifest struct {
 	Dropped uint64 `json:"dropped,omitempty"`
 	// Stopped says why the recording stopped early ("limit"), if it did.
 	Stopped string `json:"stopped,omitempty"`
+	// Speakers is who spoke loudest when, in order: each change of the loudest speaker ("" when
+	// nobody speaks), for the active-speaker layout.
+	Speakers []SpeakerChange `json:"speakers,omitempty"`
 }
+
+// SpeakerChange is a moment the loudest speaker changed.
+type SpeakerChange struct {
+	// AtMS is when, from StartedAt.
+	AtMS int64 `json:"at_ms"`
+	// Participant speaks loudest from then on; "" for nobody.
+	Participant string `json:"participant"`
+}
+
+// maxSpeakerChanges bounds the speaker changes a manifest keeps (a day of changes every 5 s).
+const maxSpeakerChanges = 20000
 
 // Participant is someone in a recorded meeting.
 type Participant struct {
@@ -113,6 +127,9 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		if t.Sync != "" && t.Sync != "arrival" && t.Sync != "sender_report" {
 			return nil, fmt.Errorf("%w: track sync %q", ErrBadManifest, t.Sync)
 		}
+	}
+	if len(m.Speakers) > maxSpeakerChanges {
+		return nil, fmt.Errorf("%w: %d speaker changes", ErrBadManifest, len(m.Speakers))
 	}
 	return &m, nil
 }

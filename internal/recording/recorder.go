@@ -56,7 +56,9 @@ type Recorder struct {
 
 	mu       sync.Mutex // guards the following fields
 	manifest Manifest
-	err      error // the first write error, or ErrLimit
+	// speakersChanged: manifest.Speakers has changes not written yet.
+	speakersChanged bool
+	err             error // the first write error, or ErrLimit
 
 	// Owned by the writer goroutine.
 	tracks map[string]*trackWriter

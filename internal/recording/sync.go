@@ -60,7 +60,8 @@ func (r *Recorder) syncTracks() {
 			changed = true
 		}
 	}
-	if changed {
+	if changed || r.speakersChanged {
+		r.speakersChanged = false
 		r.saveLocked()
 	}
 }

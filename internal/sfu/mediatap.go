@@ -26,6 +26,13 @@ type SenderReportTap interface {
 	SenderReport(participantID, trackID string, layer int, rtpTime uint32, ntpTime uint64, arrival int64)
 }
 
+// SpeakerTap is a MediaTap that also follows who speaks: Speakers is called on the room's tick
+// (every 250 ms) with the participants speaking now, loudest first (empty when nobody speaks),
+// at now in Unix nanoseconds. It must not block, nor keep ids.
+type SpeakerTap interface {
+	Speakers(participantIDs []string, now int64)
+}
+
 // mediaTapBox holds a MediaTap behind one pointer so that it can be swapped atomically.
 type mediaTapBox struct{ tap MediaTap }
 
