@@ -22,6 +22,10 @@ type RecordingFiles interface {
 	ExpiresAt(rec store.Recording) time.Time
 	// CanCompose reports whether recordings are composed into one file (ffmpeg installed).
 	CanCompose() bool
+	// Tracks returns the manifest of a recording kept as per-track files (tracks_only).
+	Tracks(ctx context.Context, rec store.Recording) (*recording.Manifest, error)
+	// OpenTrack opens one of its files (a track's, or the manifest).
+	OpenTrack(ctx context.Context, rec store.Recording, name string) (recording.Object, error)
 }
 
 // WithRecordings returns p with the recordings service svc, if ok (a nil *Service would make a
@@ -53,13 +57,16 @@ type RecordingJSON struct {
 	// CaptionsURL is the meeting's transcript as WebVTT on the recording's clock, when the
 	// meeting was transcribed.
 	CaptionsURL string `json:"captions_url,omitempty"`
+	// TracksURL lists the per-track files of a recording that was not composed (status
+	// tracks_only: the server has no ffmpeg).
+	TracksURL string `json:"tracks_url,omitempty"`
 }
 
 // RecordingList is the answer of GET /api/v1/recordings.
 type RecordingList struct {
 	Recordings []RecordingJSON `json:"recordings"`
 	// Composition is false when the server cannot compose recordings (no ffmpeg): they are
-	// kept as one file per track, which this API does not serve.
+	// kept as one file per track (status tracks_only, listed at tracks_url).
 	Composition bool `json:"composition"`
 }
 
@@ -69,6 +76,8 @@ func (s *server) routeRecordings(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/recordings/{id}", s.getRecording)
 	mux.HandleFunc("GET /api/v1/recordings/{id}/file", s.recordingFile)
 	mux.HandleFunc("GET /api/v1/recordings/{id}/captions", s.recordingCaptions)
+	mux.HandleFunc("GET /api/v1/recordings/{id}/tracks", s.recordingTracks)
+	mux.HandleFunc("GET /api/v1/recordings/{id}/tracks/{file}", s.recordingTrackFile)
 	mux.HandleFunc("DELETE /api/v1/recordings/{id}", s.deleteRecording)
 	mux.HandleFunc("GET /recordings", func(w http.ResponseWriter, r *http.Request) {
 		r2 := r.Clone(r.Context())
@@ -98,6 +107,12 @@ func (s *server) recordingJSON(rec store.Recording) RecordingJSON {
 	if !rec.EndedAt.IsZero() {
 		e := rec.EndedAt
 		out.EndedAt = &e
+	}
+	if rec.Status == store.RecordingTracksOnly && rec.ObjectKey != "" {
+		out.TracksURL = "/api/v1/recordings/" + rec.ID + "/tracks"
+		if rec.TranscriptID != "" {
+			out.CaptionsURL = "/api/v1/recordings/" + rec.ID + "/captions"
+		}
 	}
 	if rec.Status == store.RecordingReady {
 		out.FileURL = "/api/v1/recordings/" + rec.ID + "/file"

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"visio/internal/api"
 	"visio/internal/client"
 	"visio/internal/config"
@@ -124,6 +126,8 @@ func (s *serverProcess) cpuSeconds(t testing.TB) float64 {
 
 // TestRecordingSurvivesKill kills the server while a meeting is recorded: after the restart
 // the partial recording is composed and listed, as long as what was recorded before the kill.
+// A screen share (white) stopped 1.5 s into the recording, before the kill, leaves the stage
+// then: the camera is back on it, not the share's black end.
 func TestRecordingSurvivesKill(t *testing.T) {
 	recordingtest.NeedFFmpeg(t)
 	frames := recordingtest.Video(t, 320, 180, 15, 4)
@@ -149,6 +153,23 @@ func TestRecordingSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := joinPublisher(t, rtcAPI, srv.base, code, "Alice", owner)
+	screen, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "screen", "s-screen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.c.AddTrack(screen, "screen"); err != nil {
+		t.Fatal(err)
+	}
+	nctx, ncancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := a.c.Negotiate(nctx, false); err != nil {
+		t.Fatal(err)
+	}
+	ncancel()
+	white := recordingtest.Flash(t, 320, 180, 15, 4, 0)
+	shared := make([][]byte, len(white))
+	for i, f := range white {
+		shared[i] = f.Data
+	}
 	mctx, stopMedia := context.WithCancel(ctx)
 	defer func() { stopMedia(); a.wg.Wait() }()
 	a.send(mctx, a.cam, video, time.Second/15)
@@ -156,7 +177,10 @@ func TestRecordingSurvivesKill(t *testing.T) {
 	(&speaker{participant: a.participant}).control(t, `{"type":"recording","action":"start"}`)
 	eventually(t, 10*time.Second, "recording active", func() bool { return a.recordingState().State == sig.RecordingActive })
 	activeAt := time.Now()
-	time.Sleep(3 * time.Second)
+	sctx, stopShare := context.WithTimeout(mctx, 1500*time.Millisecond)
+	defer stopShare()
+	a.send(sctx, screen, shared, time.Second/15)
+	time.Sleep(4 * time.Second)
 	srv.kill()
 	recorded := time.Since(activeAt)
 	stopMedia()
@@ -174,6 +198,13 @@ func TestRecordingSurvivesKill(t *testing.T) {
 	p := recordingtest.FFprobe(t, path)
 	if d := p.Duration - recorded; d < -time.Second || d > time.Second || p.VideoFrames == 0 {
 		t.Errorf("composed %s with %d frames of a recording killed after %s", p.Duration, p.VideoFrames, recorded)
+	}
+	// The share is white on the stage (the left three quarters) while shared, then the camera
+	// (which starts at its first keyframe, 2 s in) takes the whole picture, not the black end of
+	// the share.
+	luma := recordingtest.Luma(t, path, 25, 0.1, 0.25, 0.5, 0.5)
+	if len(luma) < 90 || luma[25] < 200 || luma[62] < 30 || luma[62] > 200 || luma[87] < 30 || luma[87] > 200 {
+		t.Errorf("the screen share does not leave the stage when it stopped: stage brightness %.0f", luma)
 	}
 	if rec.EndedAt == nil || rec.DurationMS == 0 {
 		t.Errorf("record after recovery: %+v", rec)

@@ -68,6 +68,7 @@ func newRecordings(cfg config.Config, db store.Store, hub *signal.Hub, reg prome
 		Dir: dir, Storage: st, Store: db, FFmpeg: rc.FFmpeg, ComposeTimeout: rc.ComposeTimeout.D(),
 		Retention: rc.Retention.D(), MaxBytes: rc.MaxBytes, MaxDuration: rc.MaxDuration.D(), MinFreeBytes: rc.MinFreeBytes,
 		Webhook: hook, Metrics: recording.NewMetrics(reg), Logger: log,
+		LiveEvery: rc.S3.LiveEvery.D(), LiveStale: rc.S3.LiveStale.D(),
 	})
 	if err != nil {
 		r.close()

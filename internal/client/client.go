@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/logging"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -118,6 +119,10 @@ type APIOptions struct {
 	// ...?transport=tcp and turns: URLs); for turns: it must return the connection after its
 	// TLS handshake. Tests use it to trust their own certificate authority.
 	TURNDialer proxy.Dialer
+	// OwnSenderReports leaves out pion's RTCP sender reports, which date each packet at its
+	// sending: the caller sends its own, dated at capture as a browser's are (RTPSender's
+	// Transport().WriteRTCP). Tests of lip sync use it.
+	OwnSenderReports bool
 }
 
 // NewAPIWith returns a pion API for headless participants.
@@ -138,7 +143,11 @@ func NewAPIWith(o APIOptions) (*webrtc.API, error) {
 	if o.Counters != nil {
 		ir.Add(o.Counters)
 	}
-	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+	if o.OwnSenderReports {
+		if err := registerInterceptorsWithoutSenderReports(me, ir); err != nil {
+			return nil, err
+		}
+	} else if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
 		return nil, err
 	}
 	// Stamp transport-wide sequence numbers on what is sent, as browsers do, so that the server
@@ -604,4 +613,24 @@ func decodeServer(data []byte) (any, error) {
 		return nil, err
 	}
 	return msg, nil
+}
+
+// registerInterceptorsWithoutSenderReports registers pion's default interceptors but its
+// sender reports (webrtc.RegisterDefaultInterceptors less report.NewSenderInterceptor).
+func registerInterceptorsWithoutSenderReports(me *webrtc.MediaEngine, ir *interceptor.Registry) error {
+	if err := webrtc.ConfigureNack(me, ir); err != nil {
+		return err
+	}
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return err
+	}
+	ir.Add(rr)
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureStatsInterceptor(ir); err != nil {
+		return err
+	}
+	return webrtc.ConfigureTWCCSender(me, ir)
 }

@@ -74,6 +74,12 @@ type RecordingS3 struct {
 	Encryption string `toml:"encryption"`
 	// KMSKeyID is the KMS key with encryption = "sse-kms".
 	KMSKeyID string `toml:"kms_key_id"`
+	// LiveEvery is how often what a running recording's tracks gained is uploaded to the
+	// bucket, so that a node lost for good loses at most that much of it. Default 10s.
+	LiveEvery Duration `toml:"live_every"`
+	// LiveStale is how long a running recording's uploads may stop before another node takes
+	// it over and composes what reached the bucket. Default 1m; keep it well above live_every.
+	LiveStale Duration `toml:"live_stale"`
 }
 
 func defaultRecording() Recording {
@@ -81,7 +87,7 @@ func defaultRecording() Recording {
 		Enabled: true, Storage: "local", Notice: Duration(3 * time.Second), Retention: Duration(30 * 24 * time.Hour),
 		MaxDuration: Duration(4 * time.Hour), MaxBytes: 4 << 30, MinFreeBytes: 1 << 30,
 		FFmpeg: "ffmpeg", ComposeTimeout: Duration(2 * time.Hour),
-		S3: RecordingS3{Region: "us-east-1", PartSize: 16 << 20},
+		S3: RecordingS3{Region: "us-east-1", PartSize: 16 << 20, LiveEvery: Duration(10 * time.Second), LiveStale: Duration(time.Minute)},
 	}
 }
 
@@ -106,6 +112,12 @@ func (r *Recording) validate(add func(string, ...any)) {
 		}
 		if s.PartSize < 5<<20 {
 			add("recording.s3.part_size %d: want at least 5242880 (5 MiB, the S3 minimum)", s.PartSize)
+		}
+		if s.LiveEvery.D() < time.Second || s.LiveEvery.D() > 10*time.Minute {
+			add("recording.s3.live_every %s: want 1s to 10m", s.LiveEvery)
+		}
+		if s.LiveStale.D() < 3*s.LiveEvery.D() {
+			add("recording.s3.live_stale %s: want at least three times recording.s3.live_every (%s)", s.LiveStale, s.LiveEvery)
 		}
 		switch s.Encryption {
 		case "", "sse-s3":

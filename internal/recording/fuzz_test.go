@@ -9,6 +9,7 @@ import (
 func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte(`{"id":"RE_abcdefgh","room":"abc-defg-hij","tracks":[{"id":"T","kind":"audio","file":"microphone-0.ogg","offset_ms":10}]}`))
 	f.Add([]byte(`{"id":"RE_abcdefgh","tracks":[{"kind":"video","file":"../../etc/passwd"}]}`))
+	f.Add([]byte(`{"id":"RE_abcdefgh","tracks":[{"kind":"video","file":"camera-0.webm","offset_ms":5,"arrival_offset_ms":505,"sync":"sender_report","end_ms":900}],"speakers":[{"at_ms":0,"participant":"A"},{"at_ms":10,"participant":""}]}`))
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseManifest(b)

@@ -40,7 +40,21 @@ type Manifest struct {
 	Dropped uint64 `json:"dropped,omitempty"`
 	// Stopped says why the recording stopped early ("limit"), if it did.
 	Stopped string `json:"stopped,omitempty"`
+	// Speakers is who spoke loudest when, in order: each change of the loudest speaker ("" when
+	// nobody speaks), for the active-speaker layout.
+	Speakers []SpeakerChange `json:"speakers,omitempty"`
 }
+
+// SpeakerChange is a moment the loudest speaker changed.
+type SpeakerChange struct {
+	// AtMS is when, from StartedAt.
+	AtMS int64 `json:"at_ms"`
+	// Participant speaks loudest from then on; "" for nobody.
+	Participant string `json:"participant"`
+}
+
+// maxSpeakerChanges bounds the speaker changes a manifest keeps (a day of changes every 5 s).
+const maxSpeakerChanges = 20000
 
 // Participant is someone in a recorded meeting.
 type Participant struct {
@@ -60,9 +74,18 @@ type Track struct {
 	Kind string `json:"kind"`
 	// File is the track's file name in the recording's directory.
 	File string `json:"file"`
-	// OffsetMS is when the track's first sample plays, from StartedAt, in milliseconds.
+	// OffsetMS is when the track's first sample plays, from StartedAt, in milliseconds: from
+	// the publisher's sender reports when Sync is "sender_report", else ArrivalOffsetMS.
 	OffsetMS int64 `json:"offset_ms"`
-	// EndMS is when its last sample ends, from StartedAt; 0 when unknown (after a crash).
+	// ArrivalOffsetMS is when the track's first recorded packet arrived, from StartedAt.
+	ArrivalOffsetMS int64 `json:"arrival_offset_ms"`
+	// Sync says how OffsetMS was found: "sender_report" (the publisher's RTCP sender reports
+	// map the track's RTP time to the publisher's wall clock, shared by its tracks, so that its
+	// audio and video line up whatever their arrival) or "arrival" (no sender report yet: the
+	// arrival of the first packet).
+	Sync string `json:"sync,omitempty"`
+	// EndMS is when its last sample ends, from StartedAt; written every few seconds while the
+	// recording runs (so that a crash loses at most those seconds of it), final at the end.
 	EndMS int64 `json:"end_ms,omitempty"`
 }
 
@@ -98,6 +121,15 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		if t.OffsetMS < 0 || t.OffsetMS > int64(48*time.Hour/time.Millisecond) {
 			return nil, fmt.Errorf("%w: track offset %d ms", ErrBadManifest, t.OffsetMS)
 		}
+		if t.EndMS < 0 || t.EndMS > int64(48*time.Hour/time.Millisecond) {
+			return nil, fmt.Errorf("%w: track end %d ms", ErrBadManifest, t.EndMS)
+		}
+		if t.Sync != "" && t.Sync != "arrival" && t.Sync != "sender_report" {
+			return nil, fmt.Errorf("%w: track sync %q", ErrBadManifest, t.Sync)
+		}
+	}
+	if len(m.Speakers) > maxSpeakerChanges {
+		return nil, fmt.Errorf("%w: %d speaker changes", ErrBadManifest, len(m.Speakers))
 	}
 	return &m, nil
 }

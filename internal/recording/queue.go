@@ -22,6 +22,8 @@ type packetItem struct {
 	seq                uint16
 	ts                 uint32
 	marker             bool
+	sr                 bool   // a sender report, not a packet: ts is its RTP time
+	ntp                uint64 // the sender report's NTP time
 	n                  int
 	buf                [maxPayload]byte
 }
@@ -41,7 +43,7 @@ func (r *Recorder) Packet(participantID, trackID string, source sfu.Source, vide
 	}
 	it := itemPool.Get().(*packetItem)
 	it.participant, it.track, it.source, it.video, it.layer, it.arrival = participantID, trackID, source, video, layer, arrival
-	it.seq, it.ts, it.marker = pkt.SequenceNumber, pkt.Timestamp, pkt.Marker
+	it.seq, it.ts, it.marker, it.sr = pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, false
 	it.n = copy(it.buf[:], pkt.Payload)
 	select {
 	case r.queue <- it:
@@ -51,4 +53,23 @@ func (r *Recorder) Packet(participantID, trackID string, source sfu.Source, vide
 	}
 }
 
-var _ sfu.MediaTap = (*Recorder)(nil)
+// SenderReport implements sfu.SenderReportTap: the report goes through the queue, in order with
+// the track's packets, to the writer, which aligns the track with it. It never blocks.
+func (r *Recorder) SenderReport(participantID, trackID string, layer int, rtpTime uint32, ntpTime uint64, arrival int64) {
+	if r.stopped.Load() {
+		return
+	}
+	it := itemPool.Get().(*packetItem)
+	it.participant, it.track, it.layer, it.arrival = participantID, trackID, layer, arrival
+	it.sr, it.ts, it.ntp, it.n = true, rtpTime, ntpTime, 0
+	select {
+	case r.queue <- it:
+	default:
+		itemPool.Put(it) // the next report, a second later, does as well
+	}
+}
+
+var (
+	_ sfu.MediaTap        = (*Recorder)(nil)
+	_ sfu.SenderReportTap = (*Recorder)(nil)
+)

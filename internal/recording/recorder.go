@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,17 +50,21 @@ type Recorder struct {
 	dropped  atomic.Uint64
 	quit     chan struct{}
 	done     chan struct{}
+	syncReq  chan chan struct{} // Sync's requests to the writer
 	start    time.Time
 	endedAt  atomic.Int64 // Unix nanoseconds of Halt, 0 before
 
 	mu       sync.Mutex // guards the following fields
 	manifest Manifest
-	err      error // the first write error, or ErrLimit
+	// speakersChanged: manifest.Speakers has changes not written yet.
+	speakersChanged bool
+	err             error // the first write error, or ErrLimit
 
 	// Owned by the writer goroutine.
 	tracks map[string]*trackWriter
 	bytes  int64
-	count  map[string]int // files per source, for names
+	count  map[string]int   // files per source, for names
+	clocks map[string]int64 // per participant: our clock minus its sender-report clock, ns
 }
 
 // Start creates the recording's directory and manifest and starts its writer goroutine.
@@ -82,8 +87,9 @@ func Start(p Params) (*Recorder, error) {
 	now := p.Now().UTC()
 	r := &Recorder{
 		p: p, queue: make(chan *packetItem, p.QueueLen), quit: make(chan struct{}), done: make(chan struct{}),
-		start:  now,
-		tracks: map[string]*trackWriter{}, count: map[string]int{},
+		syncReq: make(chan chan struct{}),
+		start:   now,
+		tracks:  map[string]*trackWriter{}, count: map[string]int{}, clocks: map[string]int64{},
 		manifest: Manifest{
 			ID: p.ID, Room: p.Room, StartedAt: now, AudioOnly: p.AudioOnly, StartedBy: p.StartedBy,
 			Participants: append([]Participant{}, p.Participants...), Tracks: []Track{},
@@ -137,6 +143,26 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
+// Sync has the manifest brought up to date with the track files (their ends and offsets), as
+// it is every flushEvery, and waits for it, at most until ctx ends. It returns false if the
+// recorder has stopped.
+func (r *Recorder) Sync(ctx context.Context) bool {
+	ch := make(chan struct{})
+	select {
+	case r.syncReq <- ch:
+	case <-r.done:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // Halt stops taking packets and fixes the recording's end time, at once and without blocking
 // (the meeting calls it with its lock held); Stop then writes what is queued and closes the
 // files. Safe to call twice.
@@ -174,10 +200,17 @@ func (r *Recorder) run() {
 		defer t.Stop()
 		limit = t.C
 	}
+	flush := time.NewTicker(flushEvery)
+	defer flush.Stop()
 	for {
 		select {
 		case it := <-r.queue:
 			r.write(it)
+		case <-flush.C:
+			r.syncTracks()
+		case ch := <-r.syncReq:
+			r.syncTracks()
+			close(ch)
 		case <-limit:
 			r.hitLimit(fmt.Errorf("%w: %s", ErrLimit, r.p.MaxDuration))
 			limit = nil
@@ -201,6 +234,10 @@ func (r *Recorder) write(it *packetItem) {
 	if r.failed() {
 		return
 	}
+	if it.sr {
+		r.senderReport(it)
+		return
+	}
 	tw := r.tracks[it.track]
 	if tw == nil {
 		kind := "audio"
@@ -215,7 +252,7 @@ func (r *Recorder) write(it *packetItem) {
 		n := r.count[src]
 		r.count[src] = n + 1
 		tw = &trackWriter{
-			rec: r, id: it.track, layer: -1,
+			rec: r, id: it.track, layer: -1, index: -1,
 			meta: Track{ID: it.track, Participant: it.participant, Source: src, Kind: kind,
 				File: fmt.Sprintf("%s-%d.%s", sanitizeSource(src), n, ext), OffsetMS: -1},
 		}
@@ -231,12 +268,14 @@ func (r *Recorder) write(it *packetItem) {
 	}
 }
 
-// trackStarted records a track whose file now exists, with its offset.
-func (r *Recorder) trackStarted(t Track) {
+// trackStarted records a track whose file now exists, with its offset; it returns the
+// track's index in the manifest.
+func (r *Recorder) trackStarted(t Track) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.manifest.Tracks = append(r.manifest.Tracks, t)
 	r.saveLocked()
+	return len(r.manifest.Tracks) - 1
 }
 
 func (r *Recorder) failed() bool {
@@ -285,13 +324,9 @@ func (r *Recorder) closeTracks() {
 // finish closes the files and writes the final manifest.
 func (r *Recorder) finish() {
 	r.closeTracks()
+	r.syncTracks()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, tr := range r.manifest.Tracks {
-		if tw := r.tracks[tr.ID]; tw != nil {
-			r.manifest.Tracks[i].EndMS = tw.endMS()
-		}
-	}
 	r.manifest.EndedAt = time.Unix(0, r.endedAt.Load()).UTC()
 	r.manifest.Dropped = r.dropped.Load()
 	r.saveLocked()

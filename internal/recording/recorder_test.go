@@ -3,6 +3,7 @@ package recording
 import (
 	"context"
 	"errors"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"visio/internal/recording/recordingtest"
 	"visio/internal/sfu"
+	"visio/internal/testenv"
 )
 
 // clock is a settable test clock.
@@ -147,6 +149,7 @@ func TestRecordAndCompose(t *testing.T) {
 		t.Errorf("composed video has %d frames, want %d ± 5%%", p.VideoFrames, want)
 	}
 	checkTones(t, out, offB)
+	checkNames(t, ctx, dir, out)
 
 	audio := filepath.Join(dir, "meeting.ogg")
 	if _, err := Compose(ctx, ComposeParams{Dir: dir, Out: audio, AudioOnly: true}); err != nil {
@@ -292,5 +295,30 @@ func TestLimits(t *testing.T) {
 				t.Errorf("Err() = %v", r.Err())
 			}
 		})
+	}
+}
+
+// checkNames: the participants' names are drawn at the bottom left of their tiles (Alice's is
+// the left one of the grid until the share at 1 s): there the picture differs from the same
+// composition without a font, and nowhere else much.
+func checkNames(t *testing.T, ctx context.Context, dir, named string) {
+	t.Helper()
+	testenv.File(t, DefaultFont, "fonts-dejavu-core")
+	plain := filepath.Join(dir, "plain.webm")
+	if _, err := Compose(ctx, ComposeParams{Dir: dir, Out: plain, Width: 320, Height: 180, FPS: 25, Font: "/nonexistent.ttf"}); err != nil {
+		t.Fatal(err)
+	}
+	diff := func(x, y, w, h float64) float64 {
+		a, b := recordingtest.Luma(t, named, 25, x, y, w, h), recordingtest.Luma(t, plain, 25, x, y, w, h)
+		d := 0.0
+		for i := 5; i < 20 && i < len(a) && i < len(b); i++ {
+			d += math.Abs(a[i] - b[i])
+		}
+		return d / 15
+	}
+	label, top := diff(0, 0.55, 0.3, 0.2), diff(0, 0.25, 0.5, 0.25)
+	t.Logf("brightness difference with and without names: %.1f where Alice's name is, %.1f above it", label, top)
+	if label < 5 || top > 1 {
+		t.Errorf("names on the tiles: brightness differs by %.1f where Alice's name is drawn, %.1f above it", label, top)
 	}
 }

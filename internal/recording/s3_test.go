@@ -263,8 +263,13 @@ func TestServiceWithS3(t *testing.T) {
 	if rec.ContentType != "audio/ogg" || rec.ObjectKey != r.ID()+"/meeting.ogg" {
 		t.Fatalf("record %+v", rec)
 	}
-	if _, err := os.Stat(filepath.Join(dir, r.ID())); !os.IsNotExist(err) {
-		t.Errorf("local files kept after the upload: %v", err)
+	// The local files go once the record says ready.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(dir, r.ID())); os.IsNotExist(err) {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("local files kept after the upload: %v", err)
+		}
 	}
 	o, err := svc.Open(ctx, rec)
 	if err != nil {

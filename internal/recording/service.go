@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,6 +44,12 @@ type ServiceParams struct {
 	Webhook *Webhook
 	// Metrics counts recordings and compositions (nil: not exported).
 	Metrics *Metrics
+	// LiveEvery is how often, with S3 storage, what a running recording's tracks gained is
+	// uploaded (default 10 s; live.go): a node lost for good loses at most that much.
+	LiveEvery time.Duration
+	// LiveStale is how long a recording's uploads may stop before another node takes it over
+	// and composes what was uploaded (default 1 min).
+	LiveStale time.Duration
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -55,6 +62,8 @@ type Service struct {
 	p      ServiceParams
 	ffmpeg string // "" when not installed
 	work   chan string
+	live   liveUploads // with S3 storage (live_service.go)
+	mine   sync.Map    // ids of the recordings this service started: not for recover
 }
 
 // NewService returns a service; call Run to compose and sweep.
@@ -74,7 +83,14 @@ func NewService(p ServiceParams) (*Service, error) {
 	if err := os.MkdirAll(p.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("recordings directory: %w", err)
 	}
+	if p.LiveEvery <= 0 {
+		p.LiveEvery = 10 * time.Second
+	}
+	if p.LiveStale <= 0 {
+		p.LiveStale = time.Minute
+	}
 	s := &Service{p: p, work: make(chan string, 1024)}
+	s.live.init(p.Storage)
 	if f, err := FFmpegPath(p.FFmpeg); err != nil {
 		p.Logger.Warn("recordings will be kept as per-track files only: ffmpeg is not installed (install the Debian package ffmpeg to compose them into one file)", "ffmpeg", p.FFmpeg)
 	} else {
@@ -104,6 +120,7 @@ func (s *Service) Start(ctx context.Context, sp StartParams) (*Recorder, error) 
 		return nil, fmt.Errorf("%w: %d MiB free in the recordings directory, %d MiB needed", ErrDiskFull, free>>20, s.p.MinFreeBytes>>20)
 	}
 	id := ids.New("RE_")
+	s.mine.Store(id, true)
 	maxBytes := s.p.MaxBytes
 	if free, err := freeBytes(s.p.Dir); err == nil && s.p.MinFreeBytes > 0 {
 		// Stop before the disk is full, whatever the configured size.
@@ -128,6 +145,7 @@ func (s *Service) Start(ctx context.Context, sp StartParams) (*Recorder, error) 
 		return nil, fmt.Errorf("start recording: %w", err)
 	}
 	s.p.Metrics.Active.Inc()
+	s.startLive(id, r)
 	s.p.Logger.Info("recording started", "room", sp.Room, "recording", id, "audio_only", sp.AudioOnly)
 	return r, nil
 }
@@ -160,9 +178,12 @@ func (s *Service) enqueue(id string) {
 // retention, until ctx ends. A composition in progress when ctx ends is done again at the next
 // start.
 func (s *Service) Run(ctx context.Context) error {
+	defer s.stopAllLive()
 	s.recover(ctx)
 	sweep := time.NewTicker(time.Hour)
 	defer sweep.Stop()
+	adopt := time.NewTicker(s.p.LiveStale / 2)
+	defer adopt.Stop()
 	s.Sweep(ctx)
 	for {
 		select {
@@ -172,6 +193,8 @@ func (s *Service) Run(ctx context.Context) error {
 			s.compose(ctx, id)
 		case <-sweep.C:
 			s.Sweep(ctx)
+		case <-adopt.C:
+			s.adopt(ctx)
 		}
 	}
 }
@@ -184,8 +207,8 @@ func (s *Service) recover(ctx context.Context) {
 		return
 	}
 	for _, e := range entries {
-		if !e.IsDir() || !ValidID(e.Name()) {
-			continue
+		if _, ok := s.mine.Load(e.Name()); !e.IsDir() || !ValidID(e.Name()) || ok {
+			continue // started since this service runs: not left by a restart
 		}
 		rec, err := s.p.Store.Recording(ctx, e.Name())
 		if err != nil {
@@ -193,6 +216,7 @@ func (s *Service) recover(ctx context.Context) {
 		}
 		if rec.Status == store.RecordingActive || rec.Status == store.RecordingComposing {
 			s.p.Logger.Info("composing a recording left unfinished by a restart", "recording", rec.ID, "room", rec.RoomCode)
+			s.startLive(rec.ID, nil)
 			s.enqueue(rec.ID)
 		}
 	}
@@ -200,6 +224,7 @@ func (s *Service) recover(ctx context.Context) {
 
 // compose composes one recording, stores the file and updates its record.
 func (s *Service) compose(ctx context.Context, id string) {
+	defer s.endLive(ctx, id)
 	dir := filepath.Join(s.p.Dir, id)
 	m, err := ReadManifest(dir)
 	if err != nil {
@@ -210,14 +235,7 @@ func (s *Service) compose(ctx context.Context, id string) {
 		return
 	}
 	if s.ffmpeg == "" {
-		s.p.Metrics.Compositions.WithLabelValues("tracks_only").Inc()
-		s.setStatus(ctx, id, func(r *store.Recording) {
-			r.Status, r.Error = store.RecordingTracksOnly, "ffmpeg is not installed on the server: the recording is kept as one file per track, not composed."
-			r.Duration = Duration(dir, m)
-			if r.EndedAt.IsZero() {
-				r.EndedAt = m.StartedAt.Add(r.Duration)
-			}
-		})
+		s.storeTracks(ctx, id, dir, m)
 		return
 	}
 	audioOnly := m.AudioOnly
@@ -309,6 +327,11 @@ func (s *Service) Delete(ctx context.Context, rec store.Recording) error {
 	}
 	if err := s.p.Storage.Delete(ctx, rec.ID); err != nil {
 		return err
+	}
+	if s.live.s3 != nil {
+		if err := s.live.s3.DeleteLive(ctx, rec.ID); err != nil {
+			return err
+		}
 	}
 	if err := os.RemoveAll(filepath.Join(s.p.Dir, rec.ID)); err != nil {
 		return fmt.Errorf("delete recording %s: %w", rec.ID, err)

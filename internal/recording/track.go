@@ -22,6 +22,8 @@ const (
 	layerSilent = time.Second
 	// keyframeEvery bounds how often the recorder asks for a keyframe per track.
 	keyframeEvery = time.Second
+	// oggPreSkip is the pre-skip pion's Ogg writer declares, in 48 kHz samples.
+	oggPreSkip = 3840
 	// videoLate is how many packets the video frame assembler waits for a late one.
 	videoLate = 512
 )
@@ -33,6 +35,12 @@ type trackWriter struct {
 	meta   Track
 	file   *countingFile
 	closed bool
+	index  int // in the manifest's tracks, -1 before the file exists
+
+	// alignment (sync.go)
+	firstTS     uint32 // RTP timestamp of the file's first sample
+	firstLayer  int    // the layer it belongs to
+	senderStart int64  // when the publisher took that sample, on its clock (Unix ns); 0 before a sender report
 
 	// audio
 	ogg     *oggwriter.OggWriter
@@ -47,6 +55,8 @@ type trackWriter struct {
 	layerLast    int64  // arrival of the layer's last packet
 	firstArrival int64  // arrival of the track's first recorded packet
 	lastMS       int64
+	frameMS      int64 // time between the last two frames written
+	webmFrames   int
 	sb           *samplebuilder.SampleBuilder
 	webm         webm.BlockWriteCloser
 	waitKey      bool
@@ -81,6 +91,13 @@ func (t *trackWriter) offsetMS(arrival int64) int64 {
 	return max(0, (arrival-t.rec.start.UnixNano())/int64(time.Millisecond))
 }
 
+// started records the track in the manifest once its file exists, placed by the arrival of its
+// first packet until a sender report places it better (sync.go).
+func (t *trackWriter) started(arrivalOffsetMS int64) {
+	t.meta.OffsetMS, t.meta.ArrivalOffsetMS, t.meta.Sync = arrivalOffsetMS, arrivalOffsetMS, "arrival"
+	t.index = t.rec.trackStarted(t.meta)
+}
+
 func (t *trackWriter) pushAudio(it *packetItem) error {
 	payload := it.buf[:it.n]
 	n := uint32(opusSamples(payload))
@@ -96,8 +113,16 @@ func (t *trackWriter) pushAudio(it *packetItem) error {
 			return fmt.Errorf("ogg writer: %w", err)
 		}
 		t.ogg = w
-		t.meta.OffsetMS = t.offsetMS(it.arrival)
-		t.rec.trackStarted(t.meta)
+		// The Ogg header tells players to drop the first 3,840 samples (pion's pre-skip, RFC
+		// 7845's recommended 80 ms): they are silence here, so that the first packet plays at the
+		// file's time 0, in step with the video.
+		for range oggPreSkip / 960 {
+			if err := t.ogg.WriteRTP(&rtp.Packet{Payload: opusSilence}); err != nil {
+				return err
+			}
+		}
+		t.firstTS, t.firstLayer = it.ts, it.layer
+		t.started(t.offsetMS(it.arrival))
 	} else {
 		d := int32(it.ts - t.lastTS)
 		if d <= 0 {
@@ -204,13 +229,17 @@ func (t *trackWriter) popVideo(now int64) error {
 				return fmt.Errorf("webm writer: %w", err)
 			}
 			t.webm = ws[0]
-			t.meta.OffsetMS = t.offsetMS(t.firstArrival)
-			t.rec.trackStarted(t.meta)
+			t.firstTS, t.firstLayer = t.layerFirstTS, t.layer
+			t.started(t.offsetMS(t.firstArrival))
 		}
 		ms := t.layerBaseMS + int64(int32(s.PacketTimestamp-t.layerFirstTS))/90
 		if ms < t.lastMS {
 			continue // older than what is written
 		}
+		if t.webmFrames > 0 {
+			t.frameMS = min(max(ms-t.lastMS, 1), 1000)
+		}
+		t.webmFrames++
 		t.lastMS = ms
 		if _, err := t.webm.Write(key, ms, s.Data); err != nil {
 			return fmt.Errorf("write frame: %w", err)
@@ -234,7 +263,7 @@ func (t *trackWriter) endMS() int64 {
 	case t.ogg != nil:
 		return t.meta.OffsetMS + t.samples*1000/48000
 	case t.webm != nil:
-		return t.meta.OffsetMS + t.lastMS + 1
+		return t.meta.OffsetMS + t.lastMS + max(t.frameMS, 1) // the last frame shows for a frame's time
 	}
 	return 0
 }

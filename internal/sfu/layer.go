@@ -40,6 +40,7 @@ type layer struct {
 	idx    int
 	rid    string
 	remote *webrtc.TrackRemote
+	track  *publishedTrack // the track it is a layer of
 
 	width, height atomic.Int32 // from the last keyframe
 	bytes         atomic.Uint64

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
 
@@ -13,6 +14,23 @@ import (
 // (0 without simulcast, higher is larger).
 type MediaTap interface {
 	Packet(participantID, trackID string, source Source, video bool, layer int, arrival int64, pkt *rtp.Packet)
+}
+
+// SenderReportTap is a MediaTap that also receives the publishers' RTCP sender reports (RFC
+// 3550 section 6.4.1): each maps an RTP timestamp of one layer of a track to the sender's
+// wall clock (NTP format), the same clock for all of one publisher's tracks, which is how its
+// audio and video are put back in sync. SenderReport is called on the publisher connection's
+// RTCP goroutine, about once a second per layer; it must not block. arrival is the report's
+// arrival in Unix nanoseconds.
+type SenderReportTap interface {
+	SenderReport(participantID, trackID string, layer int, rtpTime uint32, ntpTime uint64, arrival int64)
+}
+
+// SpeakerTap is a MediaTap that also follows who speaks: Speakers is called on the room's tick
+// (every 250 ms) with the participants speaking now, loudest first (empty when nobody speaks),
+// at now in Unix nanoseconds. It must not block, nor keep ids.
+type SpeakerTap interface {
+	Speakers(participantIDs []string, now int64)
 }
 
 // mediaTapBox holds a MediaTap behind one pointer so that it can be swapped atomically.
@@ -60,5 +78,17 @@ func (t *publishedTrack) tapMedia(layer int, arrival int64, pkt *rtp.Packet) {
 	}
 	if b := t.tap.media.Load(); b != nil && len(pkt.Payload) > 0 && !t.muted.Load() && !t.blocked.Load() {
 		b.tap.Packet(t.ownerID, t.id, t.source, t.kind == videoKind, layer, arrival, pkt)
+	}
+}
+
+// tapSenderReport hands a sender report of layer to the room's media tap, if it wants them.
+func (t *publishedTrack) tapSenderReport(layer int, sr *rtcp.SenderReport, arrival int64) {
+	if t.tap == nil {
+		return
+	}
+	if b := t.tap.media.Load(); b != nil && !t.muted.Load() && !t.blocked.Load() {
+		if st, ok := b.tap.(SenderReportTap); ok {
+			st.SenderReport(t.ownerID, t.id, layer, sr.RTPTime, sr.NTPTime, arrival)
+		}
 	}
 }

@@ -122,6 +122,11 @@ func (r *Room) tick(st *roomState, now time.Time) {
 			r.handler.OnSpeakers(list)
 		}
 	}
+	if b := r.tap.media.Load(); b != nil {
+		if sp, ok := b.tap.(SpeakerTap); ok {
+			sp.Speakers(ids, now.UnixNano())
+		}
+	}
 }
 
 // announceLayers tells the publisher of t which of its simulcast layers subscribers need: the

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -205,5 +206,37 @@ func TestAudioSelectionPerListener(t *testing.T) {
 		if got := hears(listener); got != want {
 			t.Errorf("after D paused and E started: %s hears %q, want %q", listener, got, want)
 		}
+	}
+}
+
+// speakerTap is a MediaTap that follows the speakers.
+type speakerTap struct{ lists [][]string }
+
+func (s *speakerTap) Packet(string, string, Source, bool, int, int64, *rtp.Packet) {}
+func (s *speakerTap) Speakers(ids []string, _ int64) {
+	s.lists = append(s.lists, append([]string(nil), ids...))
+}
+
+// TestSpeakerTap: a media tap that is a SpeakerTap is told who speaks at every tick, loudest
+// first, even when the list does not change (a recording started mid-sentence learns it).
+func TestSpeakerTap(t *testing.T) {
+	r := &Room{peers: map[string]*Peer{}, tracks: map[string]*publishedTrack{}}
+	for _, id := range []string{"A", "B"} {
+		tr := mic(id)
+		tr.tap = &r.tap
+		r.tracks[tr.id] = tr
+	}
+	tap := &speakerTap{}
+	r.SetMediaTap(tap)
+	st := &roomState{speakers: map[string]*speakerState{}, layers: map[string][maxLayers]bool{}}
+	now := time.Unix(1000, 0)
+	for range 3 {
+		r.tracks["TR_A"].level.Store(100)
+		r.tracks["TR_B"].level.Store(110)
+		now = now.Add(roomTick)
+		r.tick(st, now)
+	}
+	if len(tap.lists) != 3 || fmt.Sprint(tap.lists[2]) != "[B A]" {
+		t.Fatalf("speaker tap got %v", tap.lists)
 	}
 }

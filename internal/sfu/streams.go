@@ -179,7 +179,8 @@ func (p *Peer) onSubscriberRTCP(ssrc uint32, b []byte) {
 }
 
 // onPublisherRTCP handles one RTCP packet from the publisher: its sender reports date our
-// receiver reports (RFC 3550 LSR and DLSR), from which it measures the round trip.
+// receiver reports (RFC 3550 LSR and DLSR), from which it measures the round trip, and go to
+// the room's media tap (a recording aligns its tracks with them).
 func (p *Peer) onPublisherRTCP(ssrc uint32, b []byte) {
 	if len(b) < rtcpHeaderLen || rtcp.PacketType(b[1]) != rtcp.TypeSenderReport {
 		return
@@ -190,7 +191,11 @@ func (p *Peer) onPublisherRTCP(ssrc uint32, b []byte) {
 	}
 	var sr rtcp.SenderReport
 	if sr.Unmarshal(b) == nil && sr.SSRC == ssrc {
-		l.recv.onSenderReport(&sr, time.Now())
+		now := time.Now()
+		l.recv.onSenderReport(&sr, now)
+		if l.track != nil {
+			l.track.tapSenderReport(l.idx, &sr, now.UnixNano())
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func (t *publishedTrack) addLayer(remote *webrtc.TrackRemote) (*layer, bool) {
 	if t.layers[idx] != nil || t.closed {
 		return nil, false
 	}
-	l := &layer{idx: idx, rid: remote.RID(), remote: remote}
+	l := &layer{idx: idx, rid: remote.RID(), remote: remote, track: t}
 	l.recv = newRecvStream(uint32(remote.SSRC()), t.codec.ClockRate, t.kind == videoKind)
 	if t.kind == videoKind {
 		l.cache = &packetCache{}

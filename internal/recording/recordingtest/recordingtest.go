@@ -217,3 +217,111 @@ func FormatLevels(l [][]float64) string {
 	}
 	return b.String()
 }
+
+// Flash returns VP8 frames of w x h at fps, secs long, black until at and white from then on
+// (a keyframe every second), as Video does.
+func Flash(t testing.TB, w, h, fps, secs int, at time.Duration) []VideoFrame {
+	t.Helper()
+	return vp8File(t, fmt.Sprintf("rec_flash_%dx%d_%dfps_%ds_%dms.ivf", w, h, fps, secs, at.Milliseconds()),
+		[]string{"-f", "lavfi", "-i", fmt.Sprintf("color=c=black:s=%dx%d:r=%d:d=%d", w, h, fps, secs),
+			"-vf", fmt.Sprintf("drawbox=c=white:t=fill:enable='gte(t,%.3f)'", at.Seconds()),
+			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", strconv.Itoa(fps),
+			"-auto-alt-ref", "0", "-error-resilient", "1"})
+}
+
+// vp8File makes (once, cached) a VP8 IVF file with ffmpeg's args and returns its frames.
+func vp8File(t testing.TB, name string, args []string) []VideoFrame {
+	t.Helper()
+	path := filepath.Join(MediaCache(t), name)
+	if _, err := os.Stat(path); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp := path + ".tmp.ivf"
+		out, err := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-loglevel", "error", "-y"}, args...), tmp)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffmpeg: %v: %s", err, out)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, _, err := ivfreader.NewWith(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &codecs.VP8Payloader{EnablePictureID: true}
+	var frames []VideoFrame
+	for {
+		fr, _, err := r.ParseNextFrame()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, VideoFrame{Data: fr, Packets: p.Payload(1150, fr), Keyframe: len(fr) > 0 && fr[0]&1 == 0})
+	}
+	if len(frames) == 0 || !frames[0].Keyframe {
+		t.Fatalf("%s: no frames, or the first is not a keyframe", path)
+	}
+	return frames
+}
+
+// ToneFrom returns 20 ms Opus packets, secs long, silent until at and a sine tone at hz from
+// then on.
+func ToneFrom(t testing.TB, hz, secs int, at time.Duration) [][]byte {
+	t.Helper()
+	path := filepath.Join(MediaCache(t), fmt.Sprintf("tone_%dhz_%ds_from%dms.ogg", hz, secs, at.Milliseconds()))
+	if _, err := os.Stat(path); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp := path + ".tmp.ogg"
+		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+			"-i", fmt.Sprintf("sine=frequency=%d:sample_rate=48000:duration=%d", hz, secs),
+			"-af", fmt.Sprintf("volume=volume=0:enable='lt(t,%.3f)'", at.Seconds()),
+			"-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-page_duration", "20000", "-ac", "1", tmp).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffmpeg: %v: %s", err, out)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := speech.ReadOggPacketsFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Luma decodes path's video and returns the mean brightness (0-255) of each frame, in the
+// rectangle (x, y, w, h) given as fractions of the picture, and the frame rate.
+func Luma(t testing.TB, path string, fps int, x, y, w, h float64) []float64 {
+	t.Helper()
+	const W, H = 64, 36
+	out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-i", path, "-an",
+		"-vf", fmt.Sprintf("fps=%d,scale=%d:%d,format=gray", fps, W, H), "-f", "rawvideo", "-").Output()
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	x0, y0, x1, y1 := int(x*W), int(y*H), int((x+w)*W), int((y+h)*H)
+	var l []float64
+	for off := 0; off+W*H <= len(out); off += W * H {
+		sum, n := 0, 0
+		for yy := y0; yy < y1; yy++ {
+			for xx := x0; xx < x1; xx++ {
+				sum += int(out[off+yy*W+xx])
+				n++
+			}
+		}
+		l = append(l, float64(sum)/float64(max(n, 1)))
+	}
+	return l
+}

@@ -23,6 +23,23 @@ interface Recording {
   error?: string;
   file_url?: string;
   captions_url?: string;
+  tracks_url?: string;
+}
+
+interface TrackFile {
+  participant: string;
+  name: string;
+  source: string;
+  kind: 'audio' | 'video';
+  offset_ms: number;
+  end_ms?: number;
+  content_type: string;
+  url: string;
+}
+
+interface TrackList {
+  tracks: TrackFile[];
+  manifest_url: string;
 }
 
 interface RecordingList {
@@ -62,6 +79,43 @@ export function renderRecordings(main: HTMLElement): () => void {
   let data: RecordingList | null = null;
   let failed = false;
   const playing = new Set<string>(); // recordings whose player is open
+  const tracksOpen = new Set<string>(); // recordings whose per-track files are shown
+  const trackLists = new Map<string, TrackList | 'failed'>();
+
+  const toggleTracks = (r: Recording) => {
+    if (tracksOpen.has(r.id)) {
+      tracksOpen.delete(r.id);
+      paint();
+      return;
+    }
+    tracksOpen.add(r.id);
+    paint();
+    if (trackLists.has(r.id) || !r.tracks_url) return;
+    fetch(r.tracks_url, { headers: { Accept: 'application/json' } })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        trackLists.set(r.id, (await res.json()) as TrackList);
+      })
+      .catch(() => trackLists.set(r.id, 'failed'))
+      .finally(paint);
+  };
+
+  const trackFiles = (r: Recording): HTMLElement => {
+    const l = trackLists.get(r.id);
+    if (!l) return h('p', { class: 'muted', role: 'status' }, t('loading'));
+    if (l === 'failed') return h('p', { role: 'status' }, t('recordingTracksFailed'));
+    const items = l.tracks.map((tr) => {
+      const name = t('recordingTrack', {
+        source: ['microphone', 'camera', 'screen', 'screen_audio'].includes(tr.source) ? t(`recordingSource_${tr.source}` as Key) : tr.source,
+        name: tr.name || '—',
+        from: formatDuration(tr.offset_ms),
+        to: tr.end_ms ? formatDuration(tr.end_ms) : '…',
+      });
+      return h('li', {}, h('a', { href: `${tr.url}?download`, download: '', 'aria-label': t('recordingTrackDownloadLabel', { track: name }) }, name), ` (${tr.kind === 'video' ? 'WebM' : 'Ogg/Opus'})`);
+    });
+    items.push(h('li', {}, h('a', { href: `${l.manifest_url}?download`, download: '' }, t('recordingManifest'))));
+    return h('ul', { class: 'rec-tracks', 'aria-label': t('recordingTracksLabel', { room: r.room, date: formatDate(r.started_at) }) }, ...items);
+  };
 
   const remove = (r: Recording, when: string) => {
     confirm.ask(t('recordingDeleteConfirm', { room: r.room, date: when }), t('recordingDelete'), () => {
@@ -105,6 +159,11 @@ export function renderRecordings(main: HTMLElement): () => void {
         h('a', { class: 'btn btn-secondary', href: `${r.file_url}?download`, download: '', 'aria-label': t('recordingDownloadLabel', { room: r.room, date: when }) }, t('recordingDownload')),
       );
     }
+    if (r.status === 'tracks_only' && r.tracks_url) {
+      actions.append(
+        h('button', { type: 'button', class: 'btn btn-secondary', 'aria-expanded': String(tracksOpen.has(r.id)), 'aria-label': t('recordingTracksLabel', { room: r.room, date: when }), onclick: () => toggleTracks(r) }, t('recordingTracks')),
+      );
+    }
     if (r.status !== 'recording') {
       actions.append(h('button', { type: 'button', class: 'btn btn-danger', 'aria-label': t('recordingDeleteLabel', { room: r.room, date: when }), onclick: () => remove(r, when) }, t('recordingDelete')));
     }
@@ -113,10 +172,11 @@ export function renderRecordings(main: HTMLElement): () => void {
       { class: 'card recording', 'data-id': r.id },
       h('h2', {}, t('recordingMeeting', { room: r.room })),
       h('p', { class: 'muted' }, t('recordingWhen', { date: when, name: r.started_by || '—' })),
-      h('p', { class: `rec-status rec-status-${r.status}` }, t(`recordingStatus_${r.status}` as Key), r.error ? ` — ${r.error}` : ''),
+      h('p', { class: `rec-status rec-status-${r.status}` }, t(`recordingStatus_${r.status}` as Key), r.error && r.status !== 'tracks_only' ? ` — ${r.error}` : ''),
       h('p', { class: 'muted' }, details.join(' · ')),
       h('p', { class: 'muted' }, t('recordingExpires', { date: formatDate(r.expires_at) })),
       playing.has(r.id) && r.file_url ? player(r) : null,
+      tracksOpen.has(r.id) ? trackFiles(r) : null,
       actions,
     );
   };
