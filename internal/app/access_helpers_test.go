@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"visio/internal/client"
 )
 
@@ -50,4 +52,34 @@ func apiCode(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// ownedMeeting starts a server, signs Dominique in, creates a room of the given access level
+// and joins her to it as its owner: how most meeting tests begin. It gives the server's address,
+// the API client, the room's code, Dominique's HTTP client and her participant.
+func ownedMeeting(t *testing.T, access string) (base string, api *webrtc.API, code string, ownerHC *http.Client, owner *participant) {
+	t.Helper()
+	base = startServer(t)
+	api, err := client.NewAPI(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerHC = signIn(t, base, "Dominique")
+	code = createRoom(t, ownerHC, base, access)
+	owner = joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	return base, api, code, ownerHC, owner
+}
+
+// aliceRoom signs Alice in on base and creates a public room named name for her.
+func aliceRoom(ctx context.Context, t testing.TB, base, name string) (owner *http.Client, code string) {
+	t.Helper()
+	owner, err := client.SignIn(ctx, base, "Alice", "alice@example.gouv.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err = client.CreateRoomWith(ctx, owner, base, name, "public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return owner, code
 }

@@ -342,14 +342,7 @@ func sawModeration(p *participant, action, target string) bool {
 // TestModeration: moderators mute, remove, promote, lock and end; everyone sees it; a removed
 // guest cannot come back; a guest's moderator actions are refused.
 func TestModeration(t *testing.T) {
-	base := startServer(t)
-	api, err := client.NewAPI(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ownerHC := signIn(t, base, "Dominique")
-	code := createRoom(t, ownerHC, base, "public")
-	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	base, api, code, _, owner := ownedMeeting(t, "public")
 	jar, _ := cookiejar.New(nil)
 	aHC := &http.Client{Jar: jar, Timeout: 5 * time.Second}
 	a := joinWith(t, api, base, code, "Alix", client.Options{HTTP: aHC})

@@ -126,14 +126,7 @@ func lastError(p *participant) string {
 // a room, a broadcast reaches every room, and closing them brings everyone back with media
 // from all, without anyone joining again.
 func TestBreakoutMedia(t *testing.T) {
-	base := startServer(t)
-	api, err := client.NewAPI(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ownerHC := signIn(t, base, "Dominique")
-	code := createRoom(t, ownerHC, base, "trusted")
-	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	base, api, code, _, owner := ownedMeeting(t, "trusted")
 	a := joinWith(t, api, base, code, "Alix", client.Options{HTTP: signIn(t, base, "Alix")})
 	b := joinWith(t, api, base, code, "Bao", client.Options{HTTP: signIn(t, base, "Bao")})
 	c := joinWith(t, api, base, code, "Chloé", client.Options{HTTP: signIn(t, base, "Chloé")})
@@ -173,7 +166,7 @@ func TestBreakoutMedia(t *testing.T) {
 	// Alix and Bao in room 1, Chloé in room 2, the owner stays in the main room.
 	known := a.trackIDs()
 	opened := time.Now()
-	err = owner.c.Breakout(ctx, signal.BreakoutControl{Action: "open", Rooms: []string{"Salle 1", "Salle 2"},
+	err := owner.c.Breakout(ctx, signal.BreakoutControl{Action: "open", Rooms: []string{"Salle 1", "Salle 2"},
 		Assign: map[string]int{ids[a]: 1, ids[b]: 1, ids[c]: 2}})
 	if err != nil {
 		t.Fatal(err)

@@ -16,14 +16,7 @@ import (
 // two ends; someone in the lobby neither reads nor sends; a late joiner gets the public history;
 // refusals come back with their code and a message that says the limit.
 func TestChat(t *testing.T) {
-	base := startServer(t)
-	api, err := client.NewAPI(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ownerHC := signIn(t, base, "Dominique")
-	code := createRoom(t, ownerHC, base, "trusted")
-	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	base, api, code, ownerHC, owner := ownedMeeting(t, "trusted")
 	alixHC := signIn(t, base, "Alix")
 	alix := joinWith(t, api, base, code, "Alix", client.Options{HTTP: alixHC})
 	waiting, first := knock(t, base, code, guestToken(t, base, code, "Early"))

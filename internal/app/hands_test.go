@@ -41,14 +41,7 @@ func sameIDs(a, b []string) bool {
 // cannot lower someone else's hand and a moderator can, reactions reach everyone inside within
 // their rate limit, and someone waiting in the lobby hears none of it.
 func TestHandsAndReactions(t *testing.T) {
-	base := startServer(t)
-	api, err := client.NewAPI(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ownerHC := signIn(t, base, "Dominique")
-	code := createRoom(t, ownerHC, base, "trusted")
-	owner := joinWith(t, api, base, code, "Dominique", client.Options{HTTP: ownerHC})
+	base, api, code, ownerHC, owner := ownedMeeting(t, "trusted")
 	alixHC := signIn(t, base, "Alix")
 	alix := joinWith(t, api, base, code, "Alix", client.Options{HTTP: alixHC})
 	sendRaw := func(p *participant, msg string) {

@@ -131,10 +131,7 @@ func (s *serverProcess) cpuSeconds(t testing.TB) float64 {
 func TestRecordingSurvivesKill(t *testing.T) {
 	recordingtest.NeedFFmpeg(t)
 	frames := recordingtest.Video(t, 320, 180, 15, 4)
-	video := make([][]byte, len(frames))
-	for i, f := range frames {
-		video[i] = f.Data
-	}
+	video := recordingtest.Payloads(frames)
 	tone := recordingtest.ToneOpus(t, 440, 4)
 	dir := t.TempDir()
 	srv := startServerProcess(t, dir)

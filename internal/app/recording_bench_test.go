@@ -22,10 +22,7 @@ import (
 func BenchmarkRecordingOverhead(b *testing.B) {
 	recordingtest.NeedFFmpeg(b)
 	frames := recordingtest.Video(b, 640, 360, 30, 4)
-	video := make([][]byte, len(frames))
-	for i, f := range frames {
-		video[i] = f.Data
-	}
+	video := recordingtest.Payloads(frames)
 	tone := recordingtest.ToneOpus(b, 440, 4)
 	const subscribers = 10
 	window := 3 * time.Second

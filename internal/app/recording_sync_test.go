@@ -48,14 +48,7 @@ func TestRecordingLipSync(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	owner, err := client.SignIn(ctx, base, "Alice", "alice@example.gouv.fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := client.CreateRoomWith(ctx, owner, base, "", "public")
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, code := aliceRoom(ctx, t, base, "")
 	a := joinAs(t, rtcAPI, base, code, "Alice", owner)
 	cam, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam", "s")
 	if err != nil {

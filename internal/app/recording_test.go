@@ -102,10 +102,7 @@ func (p *participant) sawRecordingState(state string) bool {
 func TestRecordingMeeting(t *testing.T) {
 	recordingtest.NeedFFmpeg(t)
 	frames := recordingtest.Video(t, 320, 180, 15, 4)
-	video := make([][]byte, len(frames))
-	for i, f := range frames {
-		video[i] = f.Data
-	}
+	video := recordingtest.Payloads(frames)
 	toneA, toneB := recordingtest.ToneOpus(t, 440, 4), recordingtest.ToneOpus(t, 1000, 4)
 	base := startServer(t, func(c *config.Config) { c.Recording.Notice = config.Duration(300 * time.Millisecond) })
 	rtcAPI, err := client.NewAPI(true)
@@ -114,14 +111,7 @@ func TestRecordingMeeting(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	owner, err := client.SignIn(ctx, base, "Alice", "alice@example.gouv.fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := client.CreateRoomWith(ctx, owner, base, "Point hebdo", "public")
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, code := aliceRoom(ctx, t, base, "Point hebdo")
 	a := joinPublisher(t, rtcAPI, base, code, "Alice", owner)
 	b := joinPublisher(t, rtcAPI, base, code, "Bob", nil)
 	if st := a.c.Welcome().Recording; !st.Available || st.State != signal.RecordingOff || !st.CanControl {

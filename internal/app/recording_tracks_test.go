@@ -21,10 +21,7 @@ import (
 func TestRecordingTracksOnly(t *testing.T) {
 	recordingtest.NeedFFmpeg(t)
 	frames := recordingtest.Video(t, 320, 180, 15, 4)
-	video := make([][]byte, len(frames))
-	for i, f := range frames {
-		video[i] = f.Data
-	}
+	video := recordingtest.Payloads(frames)
 	tone := recordingtest.ToneOpus(t, 440, 4)
 	t.Setenv("PATH", t.TempDir())
 	base := startServer(t, func(c *config.Config) { c.Recording.Notice = config.Duration(200 * time.Millisecond) })
@@ -34,14 +31,7 @@ func TestRecordingTracksOnly(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	owner, err := client.SignIn(ctx, base, "Alice", "alice@example.gouv.fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := client.CreateRoomWith(ctx, owner, base, "", "public")
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, code := aliceRoom(ctx, t, base, "")
 	a := joinPublisher(t, rtcAPI, base, code, "Alice", owner)
 	mctx, stopMedia := context.WithCancel(ctx)
 	defer func() { stopMedia(); a.wg.Wait() }()

@@ -207,14 +207,7 @@ func runTranscribedMeeting(t *testing.T, base, fileA, fileB string) meetingRun {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	owner, err := client.SignIn(ctx, base, "Alice", "alice@example.gouv.fr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := client.CreateRoomWith(ctx, owner, base, "Point hebdo", "public")
-	if err != nil {
-		t.Fatal(err)
-	}
+	owner, code := aliceRoom(ctx, t, base, "Point hebdo")
 	t0 := time.Now() // the meeting's clock starts when the first participant arrives
 	a := joinSpeakerAs(t, api, base, code, "Alice", owner)
 	b := joinSpeaker(t, api, base, code, "Bob")

@@ -52,6 +52,15 @@ type VideoFrame struct {
 	Keyframe bool
 }
 
+// Payloads lists the frames' VP8 payloads, in order.
+func Payloads(frames []VideoFrame) [][]byte {
+	out := make([][]byte, len(frames))
+	for i, f := range frames {
+		out[i] = f.Data
+	}
+	return out
+}
+
 // Video returns a VP8 test pattern of w x h at fps, secs long, a keyframe every 2 s, encoded
 // with ffmpeg's realtime settings as a browser would; made once and cached.
 func Video(t testing.TB, w, h, fps, secs int) []VideoFrame {
