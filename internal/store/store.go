@@ -100,6 +100,7 @@ type Store interface {
 	Sessions
 	TokenIDs
 	Recordings
+	MeetingStates
 	// Close releases the database; safe to call twice.
 	Close() error
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"TokenIDs", testTokenIDs},
 		{"TokenIDsConcurrent", testTokenIDsConcurrent},
 		{"Recordings", testRecordings},
+		{"MeetingStates", testMeetingStates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
