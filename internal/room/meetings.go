@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"visio/internal/routine"
+	"visio/internal/store"
 )
 
 // Config holds the meeting's rules that the operator sets.
@@ -32,6 +34,8 @@ type Params struct {
 	Transcription *Transcription
 	// Recording enables recording (nil: unavailable; recording.go).
 	Recording *Recording
+	// State keeps the meeting state that outlives this node (nil: kept in memory only).
+	State store.MeetingStates
 	// Rooms and Participants count live meetings and their participants (nil: not counted).
 	Rooms, Participants Gauge
 	Log                 *slog.Logger
@@ -46,6 +50,8 @@ type Meetings struct {
 	knocks *knockLimiter
 	group  *routine.Group // timers' callbacks and transcripts being finished
 	log    *slog.Logger
+
+	frozen atomic.Bool // shutting down: meeting states are no longer written (persist.go)
 
 	mu       sync.Mutex // guards the following fields; never held with Meeting.mu
 	live     map[string]*Meeting
@@ -152,16 +158,27 @@ func (ms *Meetings) get(code string) *Meeting {
 	return ms.live[code]
 }
 
-// open returns the live meeting code, opening it if needed.
+// open returns the live meeting code, opening it if needed: with the state another node left,
+// if any (read without ms.mu).
 func (ms *Meetings) open(code string) (*Meeting, error) {
+	ms.mu.Lock()
+	m, shutdown := ms.live[code], ms.shutdown
+	ms.mu.Unlock()
+	if shutdown {
+		return nil, ErrShuttingDown
+	}
+	if m != nil {
+		return m, nil
+	}
+	r := ms.loadState(code)
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if ms.shutdown {
 		return nil, ErrShuttingDown
 	}
-	m := ms.live[code]
+	m = ms.live[code]
 	if m == nil {
-		m = newMeeting(ms, code)
+		m = newMeeting(ms, code, r)
 		ms.live[code] = m
 		ms.p.Rooms.Inc()
 	}
@@ -176,11 +193,16 @@ func (ms *Meetings) drop(m *Meeting) {
 		ms.p.Rooms.Dec()
 	}
 	ms.mu.Unlock()
+	m.endState()
 	m.endTranscription()
 	m.endRecording()
 	m.media.Close()
 	ms.log.Info("room closed", "room", m.code)
 }
+
+// SetMeetingStates keeps the meeting state that outlives this node in s. Call it before the
+// first Join.
+func (ms *Meetings) SetMeetingStates(s store.MeetingStates) { ms.p.State = s }
 
 // SetTranscription enables live transcription. Call it before the first Join.
 func (ms *Meetings) SetTranscription(t *Transcription) {
@@ -193,6 +215,7 @@ func (ms *Meetings) SetTranscription(t *Transcription) {
 // Shutdown tells everyone the server is going away and closes every meeting; no meeting opens
 // from then on. Wait then waits for what the meetings left running.
 func (ms *Meetings) Shutdown() {
+	ms.frozen.Store(true)
 	ms.mu.Lock()
 	ms.shutdown = true
 	list := make([]*Meeting, 0, len(ms.live))
