@@ -40,6 +40,7 @@ type Meeting struct {
 	places  map[string]savedKnock   // lobby places of people not back yet after a takeover, by user or guest id
 	entered bool                    // someone entered the meeting on this node
 	persist persistence
+	wmu     sync.Mutex // held while the state is written, so that writes keep their order; taken before mu
 }
 
 func newMeeting(ms *Meetings, code string, r restored) *Meeting {

@@ -215,7 +215,6 @@ func (ms *Meetings) SetTranscription(t *Transcription) {
 // Shutdown tells everyone the server is going away and closes every meeting; no meeting opens
 // from then on. Wait then waits for what the meetings left running.
 func (ms *Meetings) Shutdown() {
-	ms.frozen.Store(true)
 	ms.mu.Lock()
 	ms.shutdown = true
 	list := make([]*Meeting, 0, len(ms.live))
@@ -223,6 +222,12 @@ func (ms *Meetings) Shutdown() {
 		list = append(list, m)
 	}
 	ms.mu.Unlock()
+	// The states as they are now are what the nodes taking the meetings over start from:
+	// written once more, then no more (closing the meetings below changes nothing there).
+	for _, m := range list {
+		m.flushState(context.Background())
+	}
+	ms.frozen.Store(true)
 	for _, m := range list {
 		m.closeAll("shutdown", "The server is restarting. Rejoin in a moment.")
 	}

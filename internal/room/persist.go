@@ -190,14 +190,16 @@ func (m *Meeting) startWriterLocked() {
 }
 
 // writeState writes the state until nothing changed since the last write; after the meeting
-// ended, it deletes it.
+// ended, it deletes it. Once the server shuts down, flushState has written the last state.
 func (m *Meeting) writeState(ctx context.Context) {
 	db := m.ms.p.State
 	for {
+		m.wmu.Lock()
 		m.mu.Lock()
-		if !m.persist.dirty {
+		if !m.persist.dirty || m.ms.frozen.Load() {
 			m.persist.running = false
 			m.mu.Unlock()
+			m.wmu.Unlock()
 			return
 		}
 		m.persist.dirty = false
@@ -222,9 +224,36 @@ func (m *Meeting) writeState(ctx context.Context) {
 			err = db.SaveMeetingState(wctx, store.MeetingState{RoomCode: m.code, Data: data, UpdatedAt: m.ms.clock.Now().UTC()})
 		}
 		cancel()
+		m.wmu.Unlock()
 		if err != nil {
 			m.ms.log.Error("meeting state: write failed", "room", m.code, "err", err)
 		}
+	}
+}
+
+// flushState writes the meeting's state as it is now, when the server begins to shut down
+// (before anyone is told): the node that takes the meeting over starts from it.
+func (m *Meeting) flushState(ctx context.Context) {
+	db := m.ms.p.State
+	if db == nil {
+		return
+	}
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	m.mu.Lock()
+	if m.persist.ended || m.closed {
+		m.mu.Unlock()
+		return
+	}
+	data, err := encodeState(m.snapshotLocked())
+	m.mu.Unlock()
+	if err == nil {
+		wctx, cancel := context.WithTimeout(ctx, stateWriteTimeout)
+		err = db.SaveMeetingState(wctx, store.MeetingState{RoomCode: m.code, Data: data, UpdatedAt: m.ms.clock.Now().UTC()})
+		cancel()
+	}
+	if err != nil {
+		m.ms.log.Error("meeting state: last write before shutdown failed", "room", m.code, "err", err)
 	}
 }
 
