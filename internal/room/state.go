@@ -35,7 +35,7 @@ type savedState struct {
 	// People are the participants, to recognise them when they come back.
 	People []savedPerson `json:"people,omitempty"`
 	// Lobby is who was waiting, oldest first.
-	Lobby []savedKnock `json:"lobby,omitempty"`
+	Lobby         []savedKnock        `json:"lobby,omitempty"`
 	Transcription *savedTranscription `json:"transcription,omitempty"`
 	Recording     *savedRecording     `json:"recording,omitempty"`
 }
