@@ -6,6 +6,7 @@ import { recordingEn, recordingFr } from './i18n-recording';
 import { transcriptionEn, transcriptionFr } from './i18n-transcription';
 import { networkEn, networkFr } from './i18n-network';
 import { handsEn, handsFr } from './i18n-hands';
+import { failoverEn, failoverFr } from './i18n-failover';
 import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
 
 const fr = {
@@ -15,6 +16,7 @@ const fr = {
   ...networkFr,
   ...everydayFr,
   ...handsFr,
+  ...failoverFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -115,6 +117,7 @@ const en: Record<Key, string> = {
   ...networkEn,
   ...everydayEn,
   ...handsEn,
+  ...failoverEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

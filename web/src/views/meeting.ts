@@ -70,6 +70,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       transcription.onMessage(m);
       recording.onMessage(m);
       hands.onMessage(m);
+      if (m.type === 'error' && m.code === 'state_lost') showToast(t('stateLost'));
     },
   });
   session.tokens = choice.tokens ?? null;
