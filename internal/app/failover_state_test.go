@@ -37,11 +37,15 @@ func speechFiles(t testing.TB) []opusPacket {
 	return speechPackets(t, "asr-fr/fleurs-fr-000.ogg", "asr-fr/fleurs-fr-001.ogg", "asr-fr/fleurs-fr-002.ogg")
 }
 
+// opusSilence is a 20 ms Opus frame of silence (CELT, full band), as encoders send for a muted
+// microphone.
+var opusSilence = []byte{0xf8, 0xff, 0xfe}
+
 // speakInLoop publishes a microphone for p that says pkts in real time, over and over, until
 // the test ends; the client publishes it again after a rejoin. Call before Negotiate.
 func speakInLoop(t testing.TB, p *participant, pkts []opusPacket) {
 	t.Helper()
-	tr, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "speech")
+	tr, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "voice")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,7 +259,11 @@ func (m *Meeting) remove(p *Participant, reason string) {
 	}
 	p.state = stateGone
 	p.setConnLocked(nil)
-	delete(m.known, p.id)
+	if kp := m.known[p.id]; kp != nil && reason == "timeout" {
+		kp.inUse = false // their connection was lost for good: they may come back as themselves
+	} else {
+		delete(m.known, p.id)
+	}
 	m.persistLocked()
 	m.transcriptionLeftLocked(p)
 	m.handLeftLocked(p)

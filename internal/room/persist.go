@@ -327,12 +327,12 @@ func (m *Meeting) claimLocked(e *Entrant) (id string, back *savedPerson) {
 	return "", nil
 }
 
-// returningLocked reports whether subject was a participant of the meeting and is not back
-// yet: someone coming back after a takeover, who enters directly, lock or not. m.mu must be
-// held.
+// returningLocked reports whether subject is or was a participant of the meeting (and did
+// not leave or get removed): someone coming back after a takeover or a lost connection, or
+// opening a second tab, who enters directly, lock or not. m.mu must be held.
 func (m *Meeting) returningLocked(subject string) bool {
 	for _, kp := range m.known {
-		if kp.Subject == subject && !kp.inUse && m.participants[kp.ID] == nil {
+		if kp.Subject == subject {
 			return true
 		}
 	}
