@@ -95,6 +95,7 @@ postgres_url = %q
 data_dir = %q
 [auth]
 key_file = %q
+join_token_lifetime = "10m"
 [cluster]
 nats_url = %q
 node_id = %q
@@ -122,7 +123,7 @@ dead_after = "2s"
 			_ = logf.Close()
 			if t.Failed() {
 				b, _ := os.ReadFile(logf.Name())
-				t.Logf("%s log:\n%s", id, tail(string(b), 4000))
+				t.Logf("%s log:\n%s", id, tail(string(b), 40))
 			}
 		})
 		urlc := make(chan string, 1)

@@ -83,10 +83,13 @@ type meetingState struct {
 	code       string
 	owner      *http.Client
 	ids, roles []string // of each participant
-	mal        *http.Client
+	// Join tokens of Mal, removed, and Nia, new, asked before the lock (the API refuses a
+	// token for a meeting it knows locked; these show the meeting itself refuses them).
+	malToken, niaToken string
 	gailReq    string
-	gailDone   chan error
-	gailClient chan *client.Client
+	gailExit   chan struct{} // closed when Gail's join returns, with the following set
+	gailClient *client.Client
+	gailErr    error
 	transcript bool
 	txID       string
 	before     []signal.Caption
@@ -99,18 +102,18 @@ func prepareMeetingState(t *testing.T, api *webrtc.API, lb, code string, ps []*p
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st := &meetingState{code: code, owner: owner, transcript: transcript, gailDone: make(chan error, 1), gailClient: make(chan *client.Client, 1)}
+	st := &meetingState{code: code, owner: owner, transcript: transcript, gailExit: make(chan struct{})}
 	for _, p := range ps {
 		st.ids = append(st.ids, p.c.ID())
 		st.roles = append(st.roles, p.c.Welcome().Participant.Role)
 	}
 	ada := &speaker{participant: ps[0]}
 
-	var err error
-	if st.mal, err = client.SignIn(ctx, lb, "Mal", "mal@example.gouv.fr"); err != nil {
+	malHC, err := client.SignIn(ctx, lb, "Mal", "mal@example.gouv.fr")
+	if err != nil {
 		t.Fatal(err)
 	}
-	mal, err := client.Join(ctx, api, lb, code, "Mal", client.Options{HTTP: st.mal, Loopback: true})
+	mal, err := client.Join(ctx, api, lb, code, "Mal", client.Options{HTTP: malHC, Loopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +122,21 @@ func prepareMeetingState(t *testing.T, api *webrtc.API, lb, code string, ps []*p
 		return ps[0].sawEvent(func(m any) bool { e, ok := m.(*signal.Moderation); return ok && e.Action == "remove" })
 	})
 	mal.Close()
+	niaHC, err := client.SignIn(ctx, lb, "Nia", "nia@example.gouv.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range []struct {
+		hc   *http.Client
+		name string
+		to   *string
+	}{{malHC, "Mal", &st.malToken}, {niaHC, "Nia", &st.niaToken}} {
+		tok, err := client.RequestToken(ctx, tk.hc, lb, code, tk.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*tk.to = tok.Token
+	}
 
 	// Gail, a guest, waits in the lobby; her client knocks again by itself when its
 	// connection is lost, keeping her guest identity in its cookie jar.
@@ -127,18 +145,14 @@ func prepareMeetingState(t *testing.T, api *webrtc.API, lb, code string, ps []*p
 	gctx, gcancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(func() {
 		gcancel()
-		select {
-		case c := <-st.gailClient:
-			c.Close()
-		default:
+		<-st.gailExit
+		if st.gailClient != nil {
+			st.gailClient.Close()
 		}
 	})
 	go func() {
-		c, err := client.Join(gctx, api, lb, code, "Gail", client.Options{HTTP: gail, Loopback: true, Reconnect: true})
-		if err == nil {
-			st.gailClient <- c
-		}
-		st.gailDone <- err
+		defer close(st.gailExit)
+		st.gailClient, st.gailErr = client.Join(gctx, api, lb, code, "Gail", client.Options{HTTP: gail, Loopback: true, Reconnect: true})
 	}()
 	eventually(t, 10*time.Second, "Gail in the lobby", func() bool {
 		st.gailReq = lobbyRequestOf(ps[0], "Gail", 0)
@@ -219,16 +233,11 @@ func (st *meetingState) check(t *testing.T, api *webrtc.API, lb string, ps []*pa
 		t.Errorf("the owner came back with %v in a room %+v; want moderate, locked", ownerWelcome.Permissions, ownerWelcome.Room)
 	}
 
-	nia, err := client.SignIn(ctx, lb, "Nia", "nia@example.gouv.fr")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, try := range []struct {
-		name string
-		hc   *http.Client
-		code string
-	}{{"Nia", nia, signal.CodeRoomLocked}, {"Mal", st.mal, signal.CodeRemoved}} {
-		c, err := client.Join(ctx, api, lb, st.code, try.name, client.Options{HTTP: try.hc, Loopback: true})
+		name, token string
+		code        string
+	}{{"Nia", st.niaToken, signal.CodeRoomLocked}, {"Mal", st.malToken, signal.CodeRemoved}} {
+		c, err := client.Join(ctx, api, lb, st.code, try.name, client.Options{Token: try.token, Loopback: true})
 		var se *client.ServerError
 		if !errors.As(err, &se) || se.Code != try.code {
 			t.Errorf("%s joins after the failover: %v, want %s", try.name, err, try.code)
@@ -247,15 +256,15 @@ func (st *meetingState) check(t *testing.T, api *webrtc.API, lb string, ps []*pa
 		t.Errorf("Gail's request is %s after the failover, was %s", got, st.gailReq)
 	}
 	select {
-	case err := <-st.gailDone:
-		t.Fatalf("Gail's join ended during the failover: %v", err)
+	case <-st.gailExit:
+		t.Fatalf("Gail's join ended during the failover: %v", st.gailErr)
 	default:
 	}
 	(&speaker{participant: ps[0]}).control(t, `{"type":"admit","request_ids":["`+st.gailReq+`"]}`)
 	select {
-	case err := <-st.gailDone:
-		if err != nil {
-			t.Fatalf("Gail admitted after the failover: %v", err)
+	case <-st.gailExit:
+		if st.gailErr != nil {
+			t.Fatalf("Gail admitted after the failover: %v", st.gailErr)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Gail not let in after the failover")
