@@ -301,7 +301,7 @@ func (m *Meeting) keepSegment(id string, seq int, sg archive.Segment) {
 	data, err := json.Marshal(sg)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), stateWriteTimeout)
-		err = db.AppendTranscriptSegment(ctx, id, seq, data)
+		err = db.AppendTranscriptSegment(ctx, m.code, id, seq, data)
 		cancel()
 	}
 	if err != nil {

@@ -28,12 +28,13 @@ type MeetingStates interface {
 	// kept for transcriptIDs; no error if there was none.
 	DeleteMeetingState(ctx context.Context, code string, transcriptIDs ...string) error
 	// DeleteMeetingStatesBefore forgets the states last written before t (their meetings
-	// ended with their node and nobody came back) and returns how many.
+	// ended with their node and nobody came back), with their rooms' kept transcript
+	// segments, and returns how many states it deleted.
 	DeleteMeetingStatesBefore(ctx context.Context, t time.Time) (int, error)
-	// AppendTranscriptSegment keeps segment number seq of a running transcript, encoded, so
-	// that a node taking the meeting over continues the same transcript. Saving the same seq
-	// again replaces it.
-	AppendTranscriptSegment(ctx context.Context, transcriptID string, seq int, data []byte) error
+	// AppendTranscriptSegment keeps segment number seq of the running transcript of meeting
+	// code, encoded, so that a node taking the meeting over continues the same transcript.
+	// Saving the same seq again replaces it.
+	AppendTranscriptSegment(ctx context.Context, code, transcriptID string, seq int, data []byte) error
 	// TranscriptSegments returns a transcript's kept segments, by seq.
 	TranscriptSegments(ctx context.Context, transcriptID string) ([][]byte, error)
 }

@@ -46,6 +46,11 @@ func (s *DB) DeleteMeetingState(ctx context.Context, code string, transcriptIDs 
 
 // DeleteMeetingStatesBefore implements store.MeetingStates.
 func (s *DB) DeleteMeetingStatesBefore(ctx context.Context, t time.Time) (int, error) {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM transcript_segments WHERE room_code IN
+		(SELECT room_code FROM meeting_states WHERE updated_at < ?)`, unixMS(t))
+	if err != nil {
+		return 0, fmt.Errorf("delete old transcript segments: %w", err)
+	}
 	n, err := count(s.db.ExecContext(ctx, `DELETE FROM meeting_states WHERE updated_at < ?`, unixMS(t)))
 	if err != nil {
 		return 0, fmt.Errorf("delete old meeting states: %w", err)
@@ -54,9 +59,9 @@ func (s *DB) DeleteMeetingStatesBefore(ctx context.Context, t time.Time) (int, e
 }
 
 // AppendTranscriptSegment implements store.MeetingStates.
-func (s *DB) AppendTranscriptSegment(ctx context.Context, transcriptID string, seq int, data []byte) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO transcript_segments (transcript_id, seq, data) VALUES (?, ?, ?)
-		ON CONFLICT (transcript_id, seq) DO UPDATE SET data = excluded.data`, transcriptID, seq, data)
+func (s *DB) AppendTranscriptSegment(ctx context.Context, code, transcriptID string, seq int, data []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO transcript_segments (transcript_id, seq, room_code, data) VALUES (?, ?, ?, ?)
+		ON CONFLICT (transcript_id, seq) DO UPDATE SET data = excluded.data`, transcriptID, seq, code, data)
 	if err != nil {
 		return fmt.Errorf("keep transcript segment %s/%d: %w", transcriptID, seq, mapErr(err))
 	}

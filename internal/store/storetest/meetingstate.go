@@ -34,14 +34,14 @@ func testMeetingStates(t *testing.T, s store.Store) {
 	}
 
 	for i, seg := range []string{"one", "two", "three"} {
-		if err := s.AppendTranscriptSegment(c, "TS_a", i, []byte(seg)); err != nil {
+		if err := s.AppendTranscriptSegment(c, a.RoomCode, "TS_a", i, []byte(seg)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.AppendTranscriptSegment(c, "TS_a", 1, []byte("TWO")); err != nil {
+	if err := s.AppendTranscriptSegment(c, a.RoomCode, "TS_a", 1, []byte("TWO")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AppendTranscriptSegment(c, "TS_b", 0, []byte("other")); err != nil {
+	if err := s.AppendTranscriptSegment(c, b.RoomCode, "TS_b", 0, []byte("other")); err != nil {
 		t.Fatal(err)
 	}
 	segs, err := s.TranscriptSegments(c, "TS_a")
@@ -70,5 +70,8 @@ func testMeetingStates(t *testing.T, s store.Store) {
 	}
 	if _, err := s.LoadMeetingState(c, b.RoomCode); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("old state after sweep: %v, want ErrNotFound", err)
+	}
+	if segs, err := s.TranscriptSegments(c, "TS_b"); err != nil || len(segs) != 0 {
+		t.Fatalf("an old state's transcript segments after the sweep = %q, %v", segs, err)
 	}
 }

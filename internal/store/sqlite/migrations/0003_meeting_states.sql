@@ -10,6 +10,8 @@ CREATE INDEX meeting_states_updated_at ON meeting_states (updated_at);
 CREATE TABLE transcript_segments (
 	transcript_id TEXT NOT NULL,
 	seq           INTEGER NOT NULL,
+	room_code     TEXT NOT NULL,
 	data          BLOB NOT NULL,
 	PRIMARY KEY (transcript_id, seq)
 );
+CREATE INDEX transcript_segments_room ON transcript_segments (room_code);
