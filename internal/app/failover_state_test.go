@@ -86,13 +86,13 @@ type meetingState struct {
 	// Join tokens of Mal, removed, and Nia, new, asked before the lock (the API refuses a
 	// token for a meeting it knows locked; these show the meeting itself refuses them).
 	malToken, niaToken string
-	gailReq    string
-	gailExit   chan struct{} // closed when Gail's join returns, with the following set
-	gailClient *client.Client
-	gailErr    error
-	transcript bool
-	txID       string
-	before     []signal.Caption
+	gailReq            string
+	gailExit           chan struct{} // closed when Gail's join returns, with the following set
+	gailClient         *client.Client
+	gailErr            error
+	transcript         bool
+	txID               string
+	before             []signal.Caption
 }
 
 // prepareMeetingState, with ps[0] the owner: removes a participant (Mal), puts a guest (Gail)
