@@ -16,6 +16,7 @@ import (
 	"visio/internal/room"
 	"visio/internal/routine"
 	"visio/internal/sfu"
+	"visio/internal/store"
 )
 
 // Config holds the signalling limits.
@@ -87,6 +88,10 @@ func NewHub(cfg Config, gate Gate, engine *sfu.Engine, metrics *Metrics, log *sl
 
 // SetTranscription enables live transcription in the hub's meetings. Call it before serving.
 func (h *Hub) SetTranscription(t *room.Transcription) { h.meetings.SetTranscription(t) }
+
+// SetMeetingStates keeps the meeting state that outlives this server in s (lock, removals,
+// lobby, transcription, recording: ADR 0004). Call it before serving.
+func (h *Hub) SetMeetingStates(s store.MeetingStates) { h.meetings.SetMeetingStates(s) }
 
 // SetRecording enables recording in the hub's meetings. Call it before serving.
 func (h *Hub) SetRecording(r *room.Recording) { h.meetings.SetRecording(r) }
