@@ -128,6 +128,31 @@ func (ms *Meetings) Resume(code, token string, conn Conn) (*Participant, error) 
 	return m.resume(conn, token)
 }
 
+// LockedOut reports whether the live meeting code is locked to subject (a user or guest id)
+// who is not a moderator: true unless subject is or was in the meeting, or waits or waited in
+// its lobby (someone coming back after a lost connection or a takeover enters a locked meeting).
+// Someone removed is not locked out here: joining tells them they were removed.
+func (ms *Meetings) LockedOut(code, subject string) bool {
+	m := ms.get(code)
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.locked || m.returningLocked(subject) {
+		return false
+	}
+	if _, waited := m.places[subject]; waited {
+		return false
+	}
+	for _, r := range m.lobby {
+		if r.entrant.ID == subject {
+			return false
+		}
+	}
+	return true
+}
+
 // Locked reports whether a moderator locked the live meeting code.
 func (ms *Meetings) Locked(code string) bool {
 	if m := ms.get(code); m != nil {

@@ -99,6 +99,10 @@ func (h *Hub) SetRecording(r *room.Recording) { h.meetings.SetRecording(r) }
 // Locked reports whether a moderator locked the meeting in progress in room code.
 func (h *Hub) Locked(code string) bool { return h.meetings.Locked(code) }
 
+// LockedOut reports whether the meeting code is locked to subject, who was neither in it nor
+// in its lobby.
+func (h *Hub) LockedOut(code, subject string) bool { return h.meetings.LockedOut(code, subject) }
+
 // Participants returns how many participants are in the meeting code right now.
 func (h *Hub) Participants(code string) int { return h.meetings.Participants(code) }
 
