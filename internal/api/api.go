@@ -22,6 +22,9 @@ type Rooms interface {
 	Participants(code string) int
 	// Locked reports whether a moderator locked the meeting in progress.
 	Locked(code string) bool
+	// LockedOut reports whether the meeting in progress is locked to subject (a user or guest
+	// id) who was neither in it nor waiting in its lobby.
+	LockedOut(code, subject string) bool
 }
 
 // Params are the dependencies of the API server.

@@ -492,7 +492,7 @@ func (s *server) join(w http.ResponseWriter, r *http.Request) {
 	}
 	adm := auth.Admit(rm.Access, role, !g.Guest)
 	moderator := role == store.RoleOwner || role == store.RoleAdmin
-	if !moderator && s.p.Rooms.Locked(rm.Code) {
+	if !moderator && s.p.Rooms.LockedOut(rm.Code, g.Subject) {
 		s.fail(w, r, errRoomLocked)
 		return
 	}

@@ -162,6 +162,11 @@ func (a *access) sweep(ctx context.Context) {
 	if a.auth != nil {
 		a.auth.Sweep(ctx)
 	}
+	if n, err := a.db.DeleteMeetingStatesBefore(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+		a.log.Warn("delete old meeting states", "err", err)
+	} else if n > 0 {
+		a.log.Info("deleted the states of meetings that ended with their node", "count", n)
+	}
 	n, err := a.db.DeleteRoomsUnusedSince(ctx, time.Now().Add(-a.cfg.Room.CodeLifetime.D()))
 	if err != nil && ctx.Err() == nil {
 		a.log.Warn("delete unused rooms", "err", err)

@@ -89,6 +89,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		MaxSockets:           cfg.Signal.MaxSockets,
 	}, acc.gate, engine, signal.NewMetrics(reg), log.With("component", "signal"))
 
+	hub.SetMeetingStates(acc.db)
 	tx, err := newTranscription(cfg, hub, log.With("component", "transcription"))
 	if err != nil {
 		_ = engine.Close()

@@ -42,32 +42,41 @@ func (n *node) serveLive(hub *signal.Hub) (*liveRooms, error) {
 	return l, nil
 }
 
-func (l *liveRooms) local(code string) cluster.Live {
-	return cluster.Live{Participants: l.hub.Participants(code), Locked: l.hub.Locked(code)}
+func (l *liveRooms) local(code, subject string) cluster.Live {
+	live := cluster.Live{Participants: l.hub.Participants(code), Locked: l.hub.Locked(code)}
+	if subject != "" {
+		live.LockedOut = l.hub.LockedOut(code, subject)
+	}
+	return live
 }
 
 // Participants returns how many people are in the meeting now, on whichever node it runs.
-func (l *liveRooms) Participants(code string) int { return l.figures(code).Participants }
+func (l *liveRooms) Participants(code string) int { return l.figures(code, "").Participants }
 
 // Locked reports whether a moderator locked the meeting in progress, on whichever node it runs.
-func (l *liveRooms) Locked(code string) bool { return l.figures(code).Locked }
+func (l *liveRooms) Locked(code string) bool { return l.figures(code, "").Locked }
 
-func (l *liveRooms) figures(code string) cluster.Live {
+// LockedOut reports whether the meeting is locked to subject, who was neither in it nor in its
+// lobby, on whichever node it runs.
+func (l *liveRooms) LockedOut(code, subject string) bool { return l.figures(code, subject).LockedOut }
+
+func (l *liveRooms) figures(code, subject string) cluster.Live {
 	now := time.Now()
+	key := code + "\x00" + subject
 	l.mu.Lock()
-	a, ok := l.recent[code]
+	a, ok := l.recent[key]
 	l.mu.Unlock()
 	if ok && now.Sub(a.at) < liveReuse {
 		return a.live
 	}
-	live, asked, err := l.member.LiveOf(context.Background(), code, l.local)
+	live, asked, err := l.member.LiveOf(context.Background(), code, subject, l.local)
 	if !asked {
 		return live
 	}
 	if err != nil {
 		// The room's node did not answer in time: it is going, and its participants with it.
 		l.log.Debug("cluster: live figures of a room on another node", "room", code, "err", err)
-		return l.local(code)
+		return l.local(code, subject)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -78,6 +87,6 @@ func (l *liveRooms) figures(code string) cluster.Live {
 			}
 		}
 	}
-	l.recent[code] = liveAnswer{live: live, at: now}
+	l.recent[key] = liveAnswer{live: live, at: now}
 	return live
 }

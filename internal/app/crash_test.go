@@ -62,7 +62,6 @@ func TestTranscriptKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("speaks for about 10 s")
 	}
-	files := []string{speechFile(t, "asr-fr/fleurs-fr-000.ogg"), speechFile(t, "asr-fr/fleurs-fr-001.ogg"), speechFile(t, "asr-fr/fleurs-fr-002.ogg")}
 	bin := visioBinary(t)
 	whisper := httptest.NewServer(&countingWhisper{})
 	defer whisper.Close()
@@ -123,11 +122,7 @@ func TestTranscriptKilled(t *testing.T) {
 	// Speak the files one after the other, with pauses, and kill the server as soon as the
 	// second caption arrives: the transcript is written whole when the first segment comes and
 	// every 15 s, and each segment in between is appended to its journal.
-	var pkts []opusPacket
-	for _, f := range files {
-		pkts = append(pkts, readOpusPackets(t, f)...)
-		pkts = append(pkts, opusPacket{}) // a pause
-	}
+	pkts := speechFiles(t)
 	stop := make(chan struct{})
 	spoke := make(chan struct{})
 	go func() {

@@ -49,7 +49,10 @@ type Options struct {
 	Token string
 	// Reconnect makes the client come back by itself when its signalling is lost, as the
 	// browser does (reconnect.go): it resumes its place, or, if its place is gone (the meeting's
-	// node was lost), joins again as a new participant publishing the same tracks.
+	// node was lost), joins again as a new participant publishing the same tracks. While Join
+	// waits in the lobby, a lost connection makes it knock again (its place in the queue is
+	// kept by the node that takes the meeting over). A guest keeps its identity only if HTTP
+	// has a cookie jar.
 	Reconnect bool
 	// OnReconnect, if set, is called after each reconnection: resumed says whether the place
 	// was kept (false: a new participant).
@@ -82,6 +85,7 @@ type Client struct {
 	id       string
 	token    string
 	welcome  *signal.Welcome
+	waited   bool // the server put the client in the lobby before any welcome
 
 	joinToken string // set before connecting
 	answerCh  chan string
@@ -206,7 +210,7 @@ func Join(ctx context.Context, api *webrtc.API, base, code, name string, opts Op
 		token = t.Token
 	}
 	c.joinToken = token
-	if err := c.connect(ctx, ""); err != nil {
+	if err := c.knock(ctx); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -381,6 +385,10 @@ func (c *Client) readLoop(ctx context.Context, conn *websocket.Conn, welcomeCh c
 			} else if !c.opts.PublishOnly {
 				c.answerOffer(ctx, m.SDP)
 			}
+		case *signal.LobbyWaiting:
+			c.mu.Lock()
+			c.waited = true
+			c.mu.Unlock()
 		case *signal.Denied:
 			select {
 			case errCh <- fmt.Errorf("%w: %s", ErrDenied, m.Reason):

@@ -55,7 +55,7 @@ func (c *Client) lost(conn *websocket.Conn) {
 		return
 	}
 	c.conn = nil
-	if !c.opts.Reconnect || c.rc.active {
+	if !c.opts.Reconnect || c.rc.active || c.welcome == nil { // before a welcome, knock retries
 		return
 	}
 	c.rc.active = true
@@ -141,4 +141,38 @@ func (c *Client) Rejoin(ctx context.Context) (err error) {
 	}
 	readded = true
 	return c.republish(ctx, local)
+}
+
+// knock connects with the join token and waits for the welcome. With Options.Reconnect, a
+// client waiting in the lobby whose connection is lost (its server went away) knocks again by
+// itself with a fresh join token, until it is let in, refused, or ctx ends: the node that
+// takes the meeting over gives it back its place in the queue.
+func (c *Client) knock(ctx context.Context) error {
+	for i := 0; ; i++ {
+		err := c.connect(ctx, "")
+		if err == nil {
+			return nil
+		}
+		c.mu.Lock()
+		waited := c.waited
+		c.mu.Unlock()
+		var se *ServerError
+		refused := errors.As(err, &se) && se.Code != signal.CodeServerError // server_error: shutting down, try again
+		if !c.opts.Reconnect || !waited || errors.Is(err, ErrDenied) || refused || ctx.Err() != nil {
+			return err
+		}
+		c.DropSignalling()
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff[min(i, len(backoff)-1)]):
+		}
+		tok, terr := RequestToken(ctx, c.opts.HTTP, c.base, c.code, c.name)
+		if terr != nil {
+			continue // the server may be between nodes: try again
+		}
+		c.mu.Lock()
+		c.joinToken = tok.Token
+		c.mu.Unlock()
+	}
 }

@@ -17,6 +17,9 @@ import (
 type Live struct {
 	Participants int  `json:"participants"`
 	Locked       bool `json:"locked"`
+	// LockedOut: the meeting is locked to the person asked about (a user or guest id), who was
+	// neither in it nor waiting in its lobby: they may not enter.
+	LockedOut bool `json:"locked_out,omitempty"`
 }
 
 // LiveTimeout bounds a request for a room's live figures to its node.
@@ -25,8 +28,9 @@ const LiveTimeout = 500 * time.Millisecond
 // liveRequest asks a node for one of its rooms' live figures; the reply repeats the nonce, so
 // that an old reply cannot answer a new request.
 type liveRequest struct {
-	Room  string `json:"room"`
-	Nonce string `json:"nonce"`
+	Room    string `json:"room"`
+	Subject string `json:"subject,omitempty"` // the person asking to enter, if any
+	Nonce   string `json:"nonce"`
 }
 
 type liveReply struct {
@@ -40,16 +44,16 @@ type liveReply struct {
 func liveSubject(id string) string { return "visio.live." + hex.EncodeToString([]byte(id)) }
 
 // ServeLive answers other nodes' requests for the live figures of rooms held here, with
-// figures, until the bus closes. Requests and replies are signed under the cluster key: a client
+// figures (for the person subject when not empty), until the bus closes. Requests and replies are signed under the cluster key: a client
 // of the NATS server that is not a node learns nothing and cannot answer in a node's name.
-func (m *Member) ServeLive(figures func(code string) Live) error {
+func (m *Member) ServeLive(figures func(code, subject string) Live) error {
 	_, err := m.bus.Conn.Subscribe(liveSubject(m.ID()), func(msg *nats.Msg) {
 		var req liveRequest
 		if err := m.seal.open(msg.Data, &req); err != nil {
 			m.cfg.Metrics.bad("forged")
 			return
 		}
-		b, err := m.seal.seal(liveReply{Room: req.Room, Nonce: req.Nonce, Live: figures(req.Room)})
+		b, err := m.seal.seal(liveReply{Room: req.Room, Nonce: req.Nonce, Live: figures(req.Room, req.Subject)})
 		if err == nil {
 			_ = msg.Respond(b)
 		}
@@ -60,10 +64,10 @@ func (m *Member) ServeLive(figures func(code string) Live) error {
 	return nil
 }
 
-// LiveOf returns room code's live figures: local's when the room is placed on this node or on
+// LiveOf returns room code's live figures (for the person subject when not empty): local's when the room is placed on this node or on
 // none, nothing when its node is lost (nobody is in a meeting there), and otherwise its node's
 // answer, asked over NATS within LiveTimeout; asked says which.
-func (m *Member) LiveOf(ctx context.Context, code string, local func(code string) Live) (live Live, asked bool, err error) {
+func (m *Member) LiveOf(ctx context.Context, code, subject string, local func(code, subject string) Live) (live Live, asked bool, err error) {
 	m.mu.Lock()
 	p, placed := m.placed[code]
 	var alive bool
@@ -73,19 +77,20 @@ func (m *Member) LiveOf(ctx context.Context, code string, local func(code string
 	m.mu.Unlock()
 	switch {
 	case !placed || p.Node == m.cfg.Node.ID:
-		return local(code), false, nil
+		return local(code, subject), false, nil
 	case !alive:
 		return Live{}, false, nil
 	}
-	live, err = askLive(ctx, m.bus, m.seal, m.cfg.Metrics, p.Node, code)
+	live, err = askLive(ctx, m.bus, m.seal, m.cfg.Metrics, p.Node, code, subject)
 	return live, true, err
 }
 
-// askLive asks node for the live figures of its room code, within LiveTimeout.
-func askLive(ctx context.Context, bus *Bus, seal sealer, metrics *Metrics, node, code string) (Live, error) {
+// askLive asks node for the live figures of its room code (for subject, if not empty), within
+// LiveTimeout.
+func askLive(ctx context.Context, bus *Bus, seal sealer, metrics *Metrics, node, code, subject string) (Live, error) {
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
-	req := liveRequest{Room: code, Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
+	req := liveRequest{Room: code, Subject: subject, Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
 	b, err := seal.seal(req)
 	if err != nil {
 		return Live{}, err
@@ -134,7 +139,7 @@ func ReadLive(ctx context.Context, bus *Bus, key []byte, nodes []NodeStatus) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				live, err := askLive(ctx, bus, seal, nil, n.ID, code)
+				live, err := askLive(ctx, bus, seal, nil, n.ID, code, "")
 				n.Rooms[j].Live = live
 				if err != nil {
 					n.Rooms[j].Error = err.Error()

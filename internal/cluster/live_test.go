@@ -20,10 +20,14 @@ func TestLiveOf(t *testing.T) {
 		waitFor(t, "the nodes to see each other", func() bool { return len(n.Status()) == 2 })
 	}
 	figures := map[string]Live{"abc-defg-hij": {Participants: 7, Locked: true}}
-	if err := a.ServeLive(func(code string) Live { return figures[code] }); err != nil {
+	if err := a.ServeLive(func(code, subject string) Live {
+		l := figures[code]
+		l.LockedOut = l.Locked && subject == "US_out"
+		return l
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.ServeLive(func(string) Live { return Live{Participants: 99} }); err != nil {
+	if err := b.ServeLive(func(string, string) Live { return Live{Participants: 99} }); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := a.Place(ctx, "abc-defg-hij"); err != nil || n.ID != "a" {
@@ -35,14 +39,17 @@ func TestLiveOf(t *testing.T) {
 		_, seen := b.placed["abc-defg-hij"]
 		return seen
 	})
-	local := func(string) Live { return Live{Participants: -1} }
-	if got, asked, err := b.LiveOf(ctx, "abc-defg-hij", local); err != nil || !asked || got != (Live{Participants: 7, Locked: true}) {
+	local := func(string, string) Live { return Live{Participants: -1} }
+	if got, asked, err := b.LiveOf(ctx, "abc-defg-hij", "", local); err != nil || !asked || got != (Live{Participants: 7, Locked: true}) {
 		t.Errorf("b asking a: %+v asked %v, %v", got, asked, err)
 	}
-	if got, asked, err := a.LiveOf(ctx, "abc-defg-hij", local); err != nil || asked || got.Participants != -1 {
+	if got, _, err := b.LiveOf(ctx, "abc-defg-hij", "US_out", local); err != nil || !got.LockedOut {
+		t.Errorf("b asking a whether US_out may enter: %+v, %v; want locked out", got, err)
+	}
+	if got, asked, err := a.LiveOf(ctx, "abc-defg-hij", "", local); err != nil || asked || got.Participants != -1 {
 		t.Errorf("a's own room: %+v asked %v, %v", got, asked, err)
 	}
-	if got, asked, err := b.LiveOf(ctx, "zzz-zzzz-zzz", local); err != nil || asked || got.Participants != -1 {
+	if got, asked, err := b.LiveOf(ctx, "zzz-zzzz-zzz", "", local); err != nil || asked || got.Participants != -1 {
 		t.Errorf("a room placed nowhere: %+v asked %v, %v", got, asked, err)
 	}
 
@@ -83,7 +90,7 @@ func TestLiveOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = nc.Flush()
-	if _, asked, err := b.LiveOf(ctx, "ccc-cccc-ccc", local); !asked || !errors.Is(err, ErrBadEntry) {
+	if _, asked, err := b.LiveOf(ctx, "ccc-cccc-ccc", "", local); !asked || !errors.Is(err, ErrBadEntry) {
 		t.Errorf("forged answer: asked %v, %v; want ErrBadEntry", asked, err)
 	}
 	if err := sub.Unsubscribe(); err != nil {
@@ -96,13 +103,13 @@ func TestLiveOf(t *testing.T) {
 	}
 	defer sub.Unsubscribe()
 	_ = nc.Flush()
-	if _, _, err := b.LiveOf(ctx, "ccc-cccc-ccc", local); !errors.Is(err, ErrBadEntry) {
+	if _, _, err := b.LiveOf(ctx, "ccc-cccc-ccc", "", local); !errors.Is(err, ErrBadEntry) {
 		t.Errorf("replayed answer: %v; want ErrBadEntry", err)
 	}
 	// A room whose node is lost has nobody in it: nothing is asked.
 	c.stop()
 	waitFor(t, "b to see c gone", func() bool { _, alive := b.Node("c"); return !alive })
-	if got, asked, err := b.LiveOf(ctx, "ccc-cccc-ccc", local); err != nil || asked || got != (Live{}) {
+	if got, asked, err := b.LiveOf(ctx, "ccc-cccc-ccc", "", local); err != nil || asked || got != (Live{}) {
 		t.Errorf("a room on a lost node: %+v asked %v, %v", got, asked, err)
 	}
 }

@@ -13,9 +13,15 @@
 // Conn.Send. The signalling layer adds the message's decoding, a case calling the method, and
 // the events' encoding. docs/ARCHITECTURE.md walks through an example.
 //
+// State that must outlive the node holding the meeting (a moderator's decision, something
+// running) goes in savedState (state.go), and the feature calls persistLocked when it changes:
+// the node that takes the meeting over reads it (persist.go, ADR 0004).
+//
 // # Lock order
 //
 //	roomBreakout.moveMu → Meeting.mu, and → Media, Peer (breakout.go: moves between rooms)
+//	Meeting.wmu → Meeting.mu (the state's writer, persist.go: it writes to the store holding
+//	             wmu only)
 //	Meeting.mu → knockLimiter.mu
 //	Meeting.mu → (calls that take no lock of the room) Conn, Clock, Timer, Media.SetAudioTap,
 //	             live.Session.EndParticipant

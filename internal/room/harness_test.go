@@ -30,11 +30,21 @@ type world struct {
 
 func newWorld(t *testing.T, max int, tx *room.Transcription) *world {
 	t.Helper()
+	return newWorldWith(t, max, tx, nil)
+}
+
+// newWorldWith is newWorld with more parameters set by mutate (nil: none).
+func newWorldWith(t *testing.T, max int, tx *room.Transcription, mutate func(*room.Params)) *world {
+	t.Helper()
 	w := &world{t: t, clock: roomtest.NewClock(), media: roomtest.NewMedia(), roles: &roomtest.Roles{}}
-	w.ms = room.New(room.Params{
+	p := room.Params{
 		Config: room.Config{MaxParticipants: max, ReconnectGrace: grace, LobbyTimeout: wait},
 		Media:  w.media.Factory, Roles: w.roles, Clock: w.clock, Transcription: tx,
-	})
+	}
+	if mutate != nil {
+		mutate(&p)
+	}
+	w.ms = room.New(p)
 	t.Cleanup(func() {
 		w.ms.Shutdown()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

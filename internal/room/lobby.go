@@ -40,21 +40,28 @@ func (m *Meeting) join(conn Conn, addr string, e Entrant) (*Participant, *LobbyR
 		m.mu.Unlock()
 		return nil, nil, errClosed
 	}
-	if err := m.mayEnterLocked(e); err != nil {
+	returning := m.returningLocked(e.ID)
+	place, waited := m.places[e.ID]
+	if err := m.mayEnterLocked(e, returning || waited); err != nil {
 		m.mu.Unlock()
 		return nil, nil, err
 	}
-	if e.Direct || e.Moderate {
+	if e.Direct || e.Moderate || returning {
 		m.mu.Unlock()
 		p, err := m.enter(conn, e, nil)
 		return p, nil, err
 	}
-	if !m.ms.knocks.allow(e.ID, addr) {
+	req := &LobbyRequest{id: ids.New("LR_"), m: m, conn: conn, entrant: e, at: m.ms.clock.Now().UTC().Truncate(time.Second)}
+	if waited && m.lobby[place.RequestID] == nil {
+		// Back after a takeover: the same request, in the same place in the queue.
+		delete(m.places, e.ID)
+		req.id, req.at = place.RequestID, place.At
+	} else if !m.ms.knocks.allow(e.ID, addr) {
 		m.mu.Unlock()
 		return nil, nil, ErrKnockLimited
 	}
-	req := &LobbyRequest{id: ids.New("LR_"), m: m, conn: conn, entrant: e, at: m.ms.clock.Now().UTC().Truncate(time.Second)}
 	m.lobby[req.id] = req
+	m.persistLocked()
 	req.timer = m.ms.clock.AfterFunc(m.ms.p.LobbyTimeout, func() { m.settleOne(req, "timeout") })
 	moderators := m.sendModeratorsLocked(LobbyRequested{Entry: req.entry()})
 	conn.Send(Waiting{RequestID: req.id, ModeratorsPresent: moderators > 0})
@@ -103,6 +110,7 @@ func (p *Participant) Decide(admit bool, requestIDs []string, all bool) error {
 			r.conn.Close(Denied{Reason: "denied", Message: "A moderator declined your request to enter."})
 		}
 	}
+	m.persistLocked()
 	m.mu.Unlock()
 	for _, r := range reqs {
 		m.ms.log.Info("lobby request settled", "room", m.code, "request", r.id, "state", state, "by", p.id)
@@ -129,6 +137,7 @@ func (m *Meeting) settleOne(r *LobbyRequest, state string) {
 	}
 	delete(m.lobby, r.id)
 	r.timer.Stop()
+	m.persistLocked()
 	m.sendModeratorsLocked(LobbySettled{RequestID: r.id, State: state})
 	if state == "timeout" {
 		r.conn.Close(Denied{Reason: "timeout", Message: "Nobody let you in in time. Ask again."})

@@ -36,9 +36,16 @@ type Meeting struct {
 	hands         roomHands         // hands.go
 	breakout      roomBreakout      // breakout.go
 	chat          roomChat          // chat.go
+
+	// The state that outlives this node (state.go, persist.go).
+	known   map[string]*savedPerson // participants of the meeting, by participant id, to recognise them when they come back
+	places  map[string]savedKnock   // lobby places of people not back yet after a takeover, by user or guest id
+	entered bool                    // someone entered the meeting on this node
+	persist persistence
+	wmu     sync.Mutex // held while the state is written, so that writes keep their order; taken before mu
 }
 
-func newMeeting(ms *Meetings, code string) *Meeting {
+func newMeeting(ms *Meetings, code string, r restored) *Meeting {
 	m := &Meeting{
 		ms:           ms,
 		code:         code,
@@ -48,8 +55,17 @@ func newMeeting(ms *Meetings, code string) *Meeting {
 		removed:      map[string]bool{},
 		info:         Info{Code: code},
 		created:      ms.clock.Now().UTC(),
+		known:        map[string]*savedPerson{},
+		places:       map[string]savedKnock{},
 	}
 	m.media = ms.p.Media(code, mediaEvents{m})
+	m.mu.Lock()
+	m.restoreLocked(r)
+	if r.st != nil || r.lost {
+		m.persistLocked() // refreshed, or the unreadable state replaced
+	}
+	m.armTouchLocked()
+	m.mu.Unlock()
 	return m
 }
 
@@ -73,10 +89,17 @@ func (e mediaEvents) OnSpeakers(list []Speaker) {
 // someone waiting in the lobby has none.
 func (m *Meeting) enter(conn Conn, e Entrant, req *LobbyRequest) (*Participant, error) {
 	now := m.ms.clock.Now().UTC()
-	p := &Participant{m: m, id: ids.New("PA_"), name: e.Name, joinedAt: now.Truncate(time.Second),
+	m.mu.Lock()
+	id, back := m.claimLocked(&e)
+	m.mu.Unlock()
+	if id == "" {
+		id = ids.New("PA_")
+	}
+	p := &Participant{m: m, id: id, name: e.Name, joinedAt: now.Truncate(time.Second),
 		subject: e.ID, signedIn: e.SignedIn, role: e.Role, perms: e.Permissions}
 	peer, err := m.media.NewPeer(p.id, peerEvents{p: p})
 	if err != nil {
+		m.unclaim(back)
 		return nil, err
 	}
 	p.peer.Store(&peerRef{p: peer})
@@ -84,6 +107,9 @@ func (m *Meeting) enter(conn Conn, e Entrant, req *LobbyRequest) (*Participant, 
 
 	m.mu.Lock()
 	if err := m.admissibleLocked(e); err != nil {
+		if back != nil {
+			back.inUse = false
+		}
 		m.mu.Unlock()
 		peer.Close()
 		return nil, err
@@ -96,10 +122,18 @@ func (m *Meeting) enter(conn Conn, e Entrant, req *LobbyRequest) (*Participant, 
 	if req != nil {
 		req.p = p
 	}
+	m.entered = true
+	if back == nil {
+		m.known[p.id] = &savedPerson{ID: p.id, Subject: p.subject, Name: p.name, SignedIn: p.signedIn, inUse: true}
+	} else if back.Captions {
+		m.setCaptionsLocked(p, true)
+	}
 	m.transcriptionJoinedLocked(p)
 	m.recordingJoinedLocked(p)
 	m.sendWelcomeLocked(p, conn, false)
+	m.tellStateLostLocked(p, conn)
 	m.broadcastLocked(p, ParticipantJoined{Participant: p.infoLocked()})
+	m.persistLocked()
 	m.mu.Unlock()
 
 	m.ms.p.Participants.Inc()
@@ -230,6 +264,12 @@ func (m *Meeting) remove(p *Participant, reason string) {
 	}
 	p.state = stateGone
 	p.setConnLocked(nil)
+	if kp := m.known[p.id]; kp != nil && reason == "timeout" {
+		kp.inUse = false // their connection was lost for good: they may come back as themselves
+	} else {
+		delete(m.known, p.id)
+	}
+	m.persistLocked()
 	m.transcriptionLeftLocked(p)
 	m.handLeftLocked(p)
 	m.broadcastLocked(p, ParticipantLeft{ParticipantID: p.id, Reason: reason})
@@ -307,4 +347,14 @@ func (m *Meeting) broadcastLocked(except *Participant, ev Event) {
 // roomStateLocked describes the room. m.mu must be held.
 func (m *Meeting) roomStateLocked() RoomState {
 	return RoomState{Info: Info{Code: m.code, Name: m.info.Name, Access: m.info.Access}, Locked: m.locked}
+}
+
+// unclaim gives back a participant id claimed for an entry that failed.
+func (m *Meeting) unclaim(back *savedPerson) {
+	if back == nil {
+		return
+	}
+	m.mu.Lock()
+	back.inUse = false
+	m.mu.Unlock()
 }

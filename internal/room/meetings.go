@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"visio/internal/routine"
+	"visio/internal/store"
 )
 
 // Config holds the meeting's rules that the operator sets.
@@ -35,6 +37,8 @@ type Params struct {
 	// ChatArchive keeps the chats moderators choose to keep (nil: chats are never kept;
 	// chat.go).
 	ChatArchive ChatArchive
+	// State keeps the meeting state that outlives this node (nil: kept in memory only).
+	State store.MeetingStates
 	// Rooms and Participants count live meetings and their participants (nil: not counted).
 	Rooms, Participants Gauge
 	Log                 *slog.Logger
@@ -49,6 +53,8 @@ type Meetings struct {
 	knocks *knockLimiter
 	group  *routine.Group // timers' callbacks and transcripts being finished
 	log    *slog.Logger
+
+	frozen atomic.Bool // shutting down: meeting states are no longer written (persist.go)
 
 	mu       sync.Mutex // guards the following fields; never held with Meeting.mu
 	live     map[string]*Meeting
@@ -122,6 +128,31 @@ func (ms *Meetings) Resume(code, token string, conn Conn) (*Participant, error) 
 	return m.resume(conn, token)
 }
 
+// LockedOut reports whether the live meeting code is locked to subject (a user or guest id)
+// who is not a moderator: true unless subject is or was in the meeting, or waits or waited in
+// its lobby (someone coming back after a lost connection or a takeover enters a locked meeting).
+// Someone removed is not locked out here: joining tells them they were removed.
+func (ms *Meetings) LockedOut(code, subject string) bool {
+	m := ms.get(code)
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.locked || m.returningLocked(subject) {
+		return false
+	}
+	if _, waited := m.places[subject]; waited {
+		return false
+	}
+	for _, r := range m.lobby {
+		if r.entrant.ID == subject {
+			return false
+		}
+	}
+	return true
+}
+
 // Locked reports whether a moderator locked the live meeting code.
 func (ms *Meetings) Locked(code string) bool {
 	if m := ms.get(code); m != nil {
@@ -155,16 +186,27 @@ func (ms *Meetings) get(code string) *Meeting {
 	return ms.live[code]
 }
 
-// open returns the live meeting code, opening it if needed.
+// open returns the live meeting code, opening it if needed: with the state another node left,
+// if any (read without ms.mu).
 func (ms *Meetings) open(code string) (*Meeting, error) {
+	ms.mu.Lock()
+	m, shutdown := ms.live[code], ms.shutdown
+	ms.mu.Unlock()
+	if shutdown {
+		return nil, ErrShuttingDown
+	}
+	if m != nil {
+		return m, nil
+	}
+	r := ms.loadState(code)
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if ms.shutdown {
 		return nil, ErrShuttingDown
 	}
-	m := ms.live[code]
+	m = ms.live[code]
 	if m == nil {
-		m = newMeeting(ms, code)
+		m = newMeeting(ms, code, r)
 		ms.live[code] = m
 		ms.p.Rooms.Inc()
 	}
@@ -179,12 +221,17 @@ func (ms *Meetings) drop(m *Meeting) {
 		ms.p.Rooms.Dec()
 	}
 	ms.mu.Unlock()
+	m.endState()
 	m.endTranscription()
 	m.endRecording()
 	m.endBreakouts()
 	m.media.Close()
 	ms.log.Info("room closed", "room", m.code)
 }
+
+// SetMeetingStates keeps the meeting state that outlives this node in s. Call it before the
+// first Join.
+func (ms *Meetings) SetMeetingStates(s store.MeetingStates) { ms.p.State = s }
 
 // SetTranscription enables live transcription. Call it before the first Join.
 func (ms *Meetings) SetTranscription(t *Transcription) {
@@ -204,6 +251,12 @@ func (ms *Meetings) Shutdown() {
 		list = append(list, m)
 	}
 	ms.mu.Unlock()
+	// The states as they are now are what the nodes taking the meetings over start from:
+	// written once more, then no more (closing the meetings below changes nothing there).
+	for _, m := range list {
+		m.flushState(context.Background())
+	}
+	ms.frozen.Store(true)
 	for _, m := range list {
 		m.closeAll("shutdown", "The server is restarting. Rejoin in a moment.")
 	}

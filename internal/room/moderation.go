@@ -66,6 +66,10 @@ func (p *Participant) Moderate(ctx context.Context, action, targetID string) err
 			}
 		}
 	}
+	switch action {
+	case ActionLock, ActionUnlock, ActionPromote, ActionRemove:
+		m.persistLocked()
+	}
 	m.broadcastLocked(nil, ev)
 	switch action {
 	case ActionLock, ActionUnlock:

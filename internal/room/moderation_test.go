@@ -73,6 +73,11 @@ func TestModeration(t *testing.T) {
 			if _, _, err := s.w.ms.Join(code, "192.0.2.1", &roomtest.Conn{}, member("Zoe")); !errors.Is(err, room.ErrLocked) {
 				t.Fatalf("member joins a locked meeting: %v, want ErrLocked", err)
 			}
+			// The join-token check agrees: Zoe is locked out, Bob (in the meeting, who may come
+			// back after a lost connection or a takeover) is not.
+			if !s.w.ms.LockedOut(code, "US_Zoe") || s.w.ms.LockedOut(code, "US_Bob") {
+				t.Fatalf("locked out: Zoe %v, Bob %v; want Zoe only", s.w.ms.LockedOut(code, "US_Zoe"), s.w.ms.LockedOut(code, "US_Bob"))
+			}
 			if _, _, err := s.w.ms.Join(code, "192.0.2.1", &roomtest.Conn{}, guest("Zed")); !errors.Is(err, room.ErrLocked) {
 				t.Fatalf("guest knocks at a locked meeting: %v, want ErrLocked", err)
 			}

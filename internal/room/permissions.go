@@ -70,12 +70,13 @@ func mayTargetLocked(actor, target *Participant, action string) error {
 }
 
 // mayEnterLocked: someone removed never comes back to this meeting; a locked meeting takes
-// moderators only.
-func (m *Meeting) mayEnterLocked(e Entrant) error {
+// moderators only, and those who were already in it or waiting in its lobby when it moved to
+// this node (back is true).
+func (m *Meeting) mayEnterLocked(e Entrant, back bool) error {
 	switch {
 	case m.removed[e.ID]:
 		return ErrRemoved
-	case m.locked && !e.Moderate:
+	case m.locked && !e.Moderate && !back:
 		return ErrLocked
 	}
 	return nil

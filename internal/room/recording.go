@@ -111,6 +111,7 @@ type roomRecording struct {
 	rec       Recorder
 	lastID    string
 	stopped   string
+	parts     []string // the recordings of this run, one per node that held the meeting (persist.go)
 }
 
 // recordingStateLocked is the state as p sees it (nil: someone in the lobby). m.mu must be
@@ -176,6 +177,7 @@ func (p *Participant) ControlRecording(action string, audioOnly bool) error {
 		rr.state, rr.audioOnly, rr.by, rr.stopped = RecordingStarting, audioOnly, ParticipantRef{ID: p.id, Name: p.name}, ""
 		rr.startsAt = m.ms.clock.Now().UTC().Add(r.Notice).Truncate(time.Millisecond)
 		rr.timer = m.ms.clock.AfterFunc(r.Notice, m.beginRecording)
+		rr.parts = nil
 		r.Logger.Info("recording announced", "room", m.code, "by", p.id, "audio_only", audioOnly)
 	case action == "stop" && rr.state == RecordingStarting:
 		rr.timer.Stop()
@@ -187,6 +189,7 @@ func (p *Participant) ControlRecording(action string, audioOnly bool) error {
 	default:
 		return nil // already in the asked state
 	}
+	m.persistLocked()
 	m.broadcastRecordingLocked()
 	return nil
 }
@@ -222,6 +225,7 @@ func (m *Meeting) beginRecording() {
 	if err != nil {
 		r.Logger.Error("recording could not start", "room", m.code, "err", err)
 		rr.state, rr.stopped = RecordingOff, "failed"
+		m.persistLocked()
 		msg := "The recording could not start."
 		if errors.Is(err, ErrRecordingDiskFull) {
 			msg = "The recording could not start: the server's disk is nearly full."
@@ -235,6 +239,8 @@ func (m *Meeting) beginRecording() {
 		return
 	}
 	rr.rec, rr.lastID = rec, rec.ID()
+	rr.parts = append(rr.parts, rec.ID())
+	m.persistLocked()
 	rr.state, rr.startedAt = RecordingActive, rec.StartedAt().UTC().Truncate(time.Millisecond)
 	if rm, ok := m.media.(RecordingMedia); ok {
 		rm.Record(rec)
@@ -258,6 +264,7 @@ func (m *Meeting) recordingLimit() {
 		m.mu.Lock()
 		if rec := m.recording.rec; rec != nil && rec.Err() != nil {
 			finish = m.stopRecordingLocked("limit")
+			m.persistLocked()
 			m.broadcastRecordingLocked()
 		}
 		m.mu.Unlock()

@@ -135,9 +135,11 @@ func (p *Participant) ControlTranscription(action string) error {
 		}
 		m.media.SetAudioTap(sess.Tap)
 		m.saveLocked(t, tx.record)
+		m.persistLocked()
 		t.Logger.Info("transcription started", "room", m.code, "by", p.id, "transcript", tx.record.ID)
 	case action == "stop" && tx.session != nil:
 		finish = m.stopTranscriptionLocked(t, false)
+		m.persistLocked()
 		t.Logger.Info("transcription stopped", "room", m.code, "by", p.id)
 	default:
 		return nil // already in the asked state
@@ -214,6 +216,7 @@ func (m *Meeting) onSegment(seg transcribe.Segment) {
 	if tx.record == nil {
 		return
 	}
+	rec := tx.record
 	name := tx.names[seg.Speaker]
 	if p := m.participants[seg.Speaker]; p != nil {
 		name = p.name
@@ -228,6 +231,15 @@ func (m *Meeting) onSegment(seg transcribe.Segment) {
 		} else if err := t.Store.Append(tx.record.ID, tx.record.Segments[len(tx.record.Segments)-1]); err != nil {
 			t.Logger.Error("saving a transcript segment", "room", m.code, "transcript", tx.record.ID, "err", err)
 		}
+	}
+	if m.ms.p.State != nil && !m.ms.frozen.Load() && !m.persist.ended {
+		// Kept in the shared store before anyone sees it: a node taking the meeting over
+		// continues the transcript with every segment captioned so far. Written without m.mu;
+		// the meeting's other events wait for nothing.
+		seq, sg := len(rec.Segments)-1, rec.Segments[len(rec.Segments)-1]
+		m.mu.Unlock()
+		m.keepSegment(rec.ID, seq, sg)
+		m.mu.Lock()
 	}
 	ev := Caption{ParticipantID: seg.Speaker, Name: name, Start: seg.Start, End: seg.End, Text: text}
 	for id := range tx.captions {
@@ -244,6 +256,12 @@ func (p *Participant) SetCaptions(on bool) {
 	m := p.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.setCaptionsLocked(p, on)
+	m.persistLocked()
+}
+
+// setCaptionsLocked turns live captions on or off for p. m.mu must be held.
+func (m *Meeting) setCaptionsLocked(p *Participant, on bool) {
 	tx := &m.transcription
 	if tx.captions == nil {
 		tx.captions = map[string]bool{}

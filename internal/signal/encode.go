@@ -57,6 +57,8 @@ func (h *Hub) encode(ev room.Event) any {
 		st := recordingJSON(e)
 		st.Type = "recording_state"
 		return st
+	case room.StateLost:
+		return ErrorMessage{Type: "error", Code: CodeStateLost, Message: e.Message}
 	case room.RecordingFailed:
 		return ErrorMessage{Type: "error", Code: CodeRecordingFailed, Message: e.Message}
 	case room.HandsChanged:

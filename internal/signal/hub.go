@@ -16,6 +16,7 @@ import (
 	"visio/internal/room"
 	"visio/internal/routine"
 	"visio/internal/sfu"
+	"visio/internal/store"
 )
 
 // Config holds the signalling limits.
@@ -88,11 +89,19 @@ func NewHub(cfg Config, gate Gate, engine *sfu.Engine, metrics *Metrics, log *sl
 // SetTranscription enables live transcription in the hub's meetings. Call it before serving.
 func (h *Hub) SetTranscription(t *room.Transcription) { h.meetings.SetTranscription(t) }
 
+// SetMeetingStates keeps the meeting state that outlives this server in s (lock, removals,
+// lobby, transcription, recording: ADR 0004). Call it before serving.
+func (h *Hub) SetMeetingStates(s store.MeetingStates) { h.meetings.SetMeetingStates(s) }
+
 // SetRecording enables recording in the hub's meetings. Call it before serving.
 func (h *Hub) SetRecording(r *room.Recording) { h.meetings.SetRecording(r) }
 
 // Locked reports whether a moderator locked the meeting in progress in room code.
 func (h *Hub) Locked(code string) bool { return h.meetings.Locked(code) }
+
+// LockedOut reports whether the meeting code is locked to subject, who was neither in it nor
+// in its lobby.
+func (h *Hub) LockedOut(code, subject string) bool { return h.meetings.LockedOut(code, subject) }
 
 // Participants returns how many participants are in the meeting code right now.
 func (h *Hub) Participants(code string) int { return h.meetings.Participants(code) }

@@ -9,6 +9,9 @@ const (
 	// CodeRecordingFailed: the recording could not start (for example, the disk is nearly
 	// full); the message says why.
 	CodeRecordingFailed = "recording_failed"
+	// CodeStateLost: the meeting moved to this server and its saved settings (lock, lobby,
+	// removals, transcription) could not be read; they start afresh.
+	CodeStateLost = "state_lost"
 )
 
 // Recording states.

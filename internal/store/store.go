@@ -101,6 +101,7 @@ type Store interface {
 	TokenIDs
 	Recordings
 	Chats
+	MeetingStates
 	// Close releases the database; safe to call twice.
 	Close() error
 }

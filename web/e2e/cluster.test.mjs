@@ -1,8 +1,10 @@
 // Two nodes behind their own failover proxies, one meeting: Alice's connections go to node 1
 // first, Bruno's to node 2, so they meet across nodes (one of them relayed to the meeting's node).
-// Then the meeting's node is killed (SIGKILL): both pages come back by themselves on the other
-// node and see each other again. Needs Debian's nats-server and the test PostgreSQL
-// (VISIO_TEST_POSTGRES_URL, which .ci/run provides).
+// Alice owns the room (trusted: signed-in people enter, guests wait); Chloé, a guest, waits in
+// the lobby. Then the meeting's node is killed (SIGKILL): both pages come back by themselves on
+// the other node and see each other again, and Chloé's page knocks again by itself and is back
+// in Alice's lobby, from where Alice lets her in on the new node. Needs Debian's nats-server and
+// the test PostgreSQL (VISIO_TEST_POSTGRES_URL, which .ci/run provides).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +14,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, saveLog } from './server.mjs';
-import { createRoom } from './signin.mjs';
-import { launch, person, waitFor, joinFromPrejoin, stats, screenshot } from './browser.mjs';
+import { signInPage } from './signin.mjs';
+import { launch, person, waitFor, joinFromPrejoin, state, stats, screenshot } from './browser.mjs';
 
 const natsBin = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => fs.existsSync(p));
 const pgURL = process.env.VISIO_TEST_POSTGRES_URL;
@@ -121,15 +123,30 @@ const anyFrames = async (page, name) => [...(await framesFrom(page, name)).value
 test('a meeting across two nodes survives the loss of its node', { timeout: 180_000, skip: missing ? `needs ${missing}` : false }, async () => {
   const browser = await launch();
   try {
-    const { code } = await createRoom(nodes[0].url);
     const a = await person(browser, 'alice');
     const b = await person(browser, 'bruno');
+    const c = await person(browser, 'chloe');
+    await signInPage(a, proxies[0].url, 'Alice', 'alice@example.gouv.fr');
+    await signInPage(b, proxies[1].url, 'Bruno', 'bruno@example.gouv.fr');
+    const { code } = await a.evaluate(async () => {
+      const res = await fetch('/api/v1/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access: 'trusted' }) });
+      return res.json();
+    });
     await a.goto(`${proxies[0].url}/${code}`);
     await joinFromPrejoin(a, 'Alice');
     await b.goto(`${proxies[1].url}/${code}`);
     await joinFromPrejoin(b, 'Bruno');
     await waitFor('Alice decodes Bruno', () => anyFrames(a, 'Bruno'), { timeoutMs: 30_000 });
     await waitFor('Bruno decodes Alice', () => anyFrames(b, 'Alice'), { timeoutMs: 30_000 });
+
+    // Chloé, a guest, waits in the lobby; Alice is told.
+    await c.goto(`${proxies[0].url}/${code}`);
+    await c.getByRole('heading', { name: 'Prêt à rejoindre ?' }).waitFor({ timeout: 10_000 });
+    await c.waitForSelector('body[data-devices=ready]', { timeout: 10_000 });
+    await c.getByLabel('Votre nom').fill('Chloé');
+    await c.getByRole('button', { name: 'Rejoindre', exact: true }).click();
+    await c.getByRole('heading', { name: 'En attente d’admission' }).waitFor({ timeout: 10_000 });
+    await a.getByText('Chloé (invité·e) demande à rejoindre la réunion').waitFor({ timeout: 10_000 });
 
     const counts = await Promise.all(nodes.map(participants));
     const holder = counts.indexOf(2);
@@ -144,6 +161,16 @@ test('a meeting across two nodes survives the loss of its node', { timeout: 180_
     console.log(`metric: browser meeting back on node-${2 - holder} ${Date.now() - killedAt} ms after its node was killed`);
     assert.equal(await participants(nodes[1 - holder]), 2, 'the surviving node holds both participants');
     await screenshot(a, 'cluster-after-failover.png');
+
+    // Chloé's page knocked again by itself: still waiting, and back in Alice's lobby.
+    assert.equal((await state(c)).connection, 'lobby');
+    await a.getByRole('button', { name: /Salle d’attente \(1\)/ }).first().click();
+    const lobby = a.getByRole('region', { name: /Participants/ }).getByRole('region', { name: /Salle d’attente/ });
+    await lobby.getByText('Chloé').waitFor({ timeout: 20_000 });
+    await screenshot(a, 'cluster-lobby-after-failover.png');
+    await lobby.getByRole('button', { name: 'Admettre Chloé' }).click();
+    await waitFor('Chloé let in on the new node', async () => (await state(c)).connection === 'connected', { timeoutMs: 20_000 });
+    assert.equal(await participants(nodes[1 - holder]), 3, 'the surviving node holds the three participants');
   } finally {
     await browser.close();
   }

@@ -8,6 +8,7 @@ import { networkEn, networkFr } from './i18n-network';
 import { handsEn, handsFr } from './i18n-hands';
 import { breakoutEn, breakoutFr } from './i18n-breakout';
 import { chatEn, chatFr } from './i18n-chat';
+import { failoverEn, failoverFr } from './i18n-failover';
 import { browserLang, elide, everydayEn, everydayFr } from './i18n-everyday';
 
 const fr = {
@@ -19,6 +20,7 @@ const fr = {
   ...handsFr,
   ...breakoutFr,
   ...chatFr,
+  ...failoverFr,
   productName: 'Visio',
   tagline: 'La visioconférence de l’administration, hébergée sur ses propres serveurs.',
   languageSwitch: 'English',
@@ -121,6 +123,7 @@ const en: Record<Key, string> = {
   ...handsEn,
   ...breakoutEn,
   ...chatEn,
+  ...failoverEn,
   productName: 'Visio',
   tagline: 'The administration’s video conferencing, hosted on its own servers.',
   languageSwitch: 'Français',

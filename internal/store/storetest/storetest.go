@@ -40,6 +40,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"TokenIDsConcurrent", testTokenIDsConcurrent},
 		{"Recordings", testRecordings},
 		{"Chats", testChats},
+		{"MeetingStates", testMeetingStates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

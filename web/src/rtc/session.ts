@@ -245,6 +245,10 @@ export class Session {
     this.events.message?.(msg);
     switch (msg.type) {
       case 'lobby':
+        // Waiting is a working connection: a later loss (the meeting's server went away)
+        // knocks again with the full back-off, and the new server keeps the place in the queue.
+        this.attempt = 0;
+        this.lostAt = 0;
         this.setState({ kind: 'lobby' });
         break;
       case 'denied':

@@ -74,6 +74,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
       hands.onMessage(m);
       breakout.onMessage(m);
       chat.onMessage(m);
+      if (m.type === 'error' && m.code === 'state_lost') showToast(t('stateLost'));
     },
   });
   session.tokens = choice.tokens ?? null;
