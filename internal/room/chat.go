@@ -203,6 +203,7 @@ func (p *Participant) KeepChat(keep bool) error {
 	m.chat.Kept, m.chat.KeptBy = keep, &ParticipantRef{ID: p.id, Name: p.name}
 	m.ms.log.Info("chat kept", "room", m.code, "kept", keep, "by", p.id)
 	m.broadcastLocked(nil, m.chatStateLocked())
+	m.persistLocked()
 	return nil
 }
 

@@ -112,6 +112,10 @@ func (m *Meeting) restoreLocked(r restored) {
 	for _, k := range st.Lobby {
 		m.places[k.Subject] = k
 	}
+	if st.ChatKeptBy != nil && m.ms.p.ChatArchive != nil {
+		by := *st.ChatKeptBy
+		m.chat.Kept, m.chat.KeptBy = true, &by
+	}
 	if tx := st.Transcription; tx != nil {
 		m.restoreTranscriptionLocked(tx, r.segments)
 	}

@@ -29,7 +29,7 @@ func sharedDB(t *testing.T) *sqlite.DB {
 // node is one server's meetings keeping their state in db.
 func node(t *testing.T, db vstore.MeetingStates, tx *room.Transcription) *world {
 	t.Helper()
-	return newWorldWith(t, 20, tx, func(p *room.Params) { p.State = db })
+	return newWorldWith(t, 20, tx, func(p *room.Params) { p.State = db; p.ChatArchive = &roomtest.ChatArchive{} })
 }
 
 // settle waits for w's state writes; w starts nothing from then on, as a killed node.
@@ -90,6 +90,9 @@ func TestTakeoverKeepsMeetingState(t *testing.T) {
 		t.Fatal(err)
 	}
 	ada.SetCaptions(true)
+	if err := ada.KeepChat(true); err != nil {
+		t.Fatal(err)
+	}
 	transcript := roomtest.Of[room.TranscriptionState](adaConn)
 	a.settle()
 	// Node a is gone from here on: it writes nothing more (its meetings are shut down when the
@@ -106,6 +109,9 @@ func TestTakeoverKeepsMeetingState(t *testing.T) {
 	}
 	if !b.media.Rooms(code)[0].Tapped() {
 		t.Fatal("the transcription does not listen on the new node")
+	}
+	if !wel.ChatState.Kept || wel.ChatState.By == nil || wel.ChatState.By.Name != "Ada" {
+		t.Fatalf("the choice to keep the chat after the takeover: %+v", wel.ChatState)
 	}
 	bob2, _ := b.enter(member("Bob")) // the meeting is locked, but Bob was in it
 	vic2, vc := b.enter(viewer("Vic"))

@@ -38,6 +38,9 @@ type savedState struct {
 	Lobby         []savedKnock        `json:"lobby,omitempty"`
 	Transcription *savedTranscription `json:"transcription,omitempty"`
 	Recording     *savedRecording     `json:"recording,omitempty"`
+	// ChatKeptBy is the moderator who chose to keep the chat with the room (nil: not kept). The
+	// chat's history itself is not saved: private messages are never written anywhere.
+	ChatKeptBy *ParticipantRef `json:"chat_kept_by,omitempty"`
 }
 
 // savedPerson is a participant of the meeting.
@@ -151,6 +154,10 @@ func (m *Meeting) snapshotLocked() *savedState {
 	}
 	if rr := &m.recording; rr.state == RecordingStarting || rr.state == RecordingActive {
 		st.Recording = &savedRecording{AudioOnly: rr.audioOnly, By: rr.by, Parts: rr.parts}
+	}
+	if m.chat.Kept && m.chat.KeptBy != nil {
+		by := *m.chat.KeptBy
+		st.ChatKeptBy = &by
 	}
 	return st
 }
