@@ -18,6 +18,7 @@ import { MeetingExtras } from '../meeting/extras';
 import { HandsUI } from '../meeting/hands';
 import { BreakoutUI } from '../meeting/breakout';
 import { ChatUI } from '../meeting/chat';
+import { fitToolbar } from '../meeting/toolbar-fit';
 import { Effects } from '../meeting/effects-ui';
 import { Session, type ConnState } from '../rtc/session';
 import { MediaCheck } from '../meeting/media-check';
@@ -398,6 +399,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
   controls.el.insertBefore(breakout.button, controls.el.lastElementChild);
   controls.el.insertBefore(chat.button, extras.button);
   main.replaceChildren(h('div', { class: 'meeting' }, heading, banner, breakout.banner, breakout.alert, mediaCheck.el, recording.indicator, transcription.indicator, area, transcription.captions, pager.el, controls.el, toast, sinks.el, access.panel.el, access.alert, ...extras.elements, hands.menu, breakout.panel, chat.panel, chat.live), access.lobby.el, access.confirm.el);
+  const stopFit = fitToolbar(controls.el);
   session.start();
   render();
   focusHeading(main);
@@ -424,6 +426,7 @@ export function renderMeeting(main: HTMLElement, code: string, choice: JoinChoic
     hands.close();
     breakout.close();
     chat.close();
+    stopFit();
     panelWatch.disconnect();
     effects.close();
     layout.close();
