@@ -184,8 +184,21 @@ func (m *Meeting) stopTranscriptionLocked(t *Transcription, meetingOver bool) fu
 		if meetingOver {
 			rec.Live = false
 		}
+		if m.sharedTranscriptHandedOverLocked(t) {
+			t.Logger.Warn("transcription: the last utterances recognized here are dropped: the node taking the meeting over continues its transcript",
+				"room", m.code, "transcript", rec.ID)
+			return
+		}
 		m.saveLocked(t, rec)
 	}
+}
+
+// sharedTranscriptHandedOverLocked reports whether the server is shutting down with the
+// meeting's state kept for the node taking it over while the transcript is in the shared
+// store: that node writes the transcript from then on, and this one no more (a write would
+// end it, or collide with that node's segments). m.mu must be held.
+func (m *Meeting) sharedTranscriptHandedOverLocked(t *Transcription) bool {
+	return t.SharedSegments && m.ms.p.State != nil && m.ms.frozen.Load() && (m.persist.handedOver || !m.persist.ended)
 }
 
 // finishTranscript runs finish on the meetings' group, or at once (its recognition cut short)
@@ -229,7 +242,7 @@ func (m *Meeting) onSegment(seg transcribe.Segment) {
 	seg.Text = text
 	tx.record.Add(seg, name)
 	keep := m.ms.p.State != nil && !m.ms.frozen.Load() && !m.persist.ended
-	if t := m.ms.p.Transcription; t != nil && t.Store != nil {
+	if t := m.ms.p.Transcription; t != nil && t.Store != nil && !m.sharedTranscriptHandedOverLocked(t) {
 		switch now := m.ms.clock.Now(); {
 		case now.Sub(tx.savedAt) >= liveSaveEvery:
 			tx.savedAt = now
