@@ -63,6 +63,13 @@ func TestClusterTranscriptOnEveryNode(t *testing.T) {
 		if len(rec.Segments) != m.Segments {
 			t.Errorf("node-%d serves %d segments, lists %d", i, len(rec.Segments), m.Segments)
 		}
+		seen := map[string]bool{} // the recognizer numbers its answers: a segment written twice shows
+		for _, sg := range rec.Segments {
+			if seen[sg.Text] {
+				t.Errorf("node-%d: segment %q twice", i, sg.Text)
+			}
+			seen[sg.Text] = true
+		}
 		resp, err := owner.Get(base + "/api/v1/transcripts/" + id + "?format=srt&download")
 		if err != nil {
 			t.Fatal(err)
