@@ -31,7 +31,7 @@ type Transcript struct {
 type Transcripts interface {
 	// SaveTranscript creates or replaces a transcript's description, and makes its stored
 	// segments segs: those stored already (a prefix of segs: segments are only ever
-	// appended) are not written again.
+	// appended) are not written again, unless one is missing among them.
 	SaveTranscript(ctx context.Context, t Transcript, segs [][]byte) error
 	// AppendTranscriptSegments adds segments after the stored ones, and sets UpdatedAt to
 	// at. ErrNotFound if the transcript was never saved.

@@ -29,9 +29,13 @@ func (s *DB) SaveTranscript(ctx context.Context, t store.Transcript, segs [][]by
 		if _, err := tx.Exec(ctx, `DELETE FROM transcript_segments WHERE transcript_id = $1 AND seq >= $2`, t.ID, len(segs)); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM transcript_segments WHERE transcript_id = $1`, t.ID).Scan(&n); err != nil {
+		var n, stored int
+		err = tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq) + 1, 0), COUNT(*) FROM transcript_segments WHERE transcript_id = $1`, t.ID).Scan(&n, &stored)
+		if err != nil {
 			return err
+		}
+		if stored < n {
+			n = 0 // a write was lost in between: write them all again
 		}
 		if n >= len(segs) {
 			return nil

@@ -38,6 +38,15 @@ func testTranscripts(t *testing.T, s store.Store) {
 	a.Live, a.EndedAt, a.UpdatedAt, a.Meta = false, at(10*time.Minute), at(10*time.Minute), []byte(`{"v":2}`)
 	all := [][]byte{[]byte("one"), []byte("two"), []byte("three"), []byte("four"), []byte("five")}
 	wantErr(t, "SaveTranscript whole", ts.SaveTranscript(c, a, all), nil)
+	// A segment whose write was lost is written by the next whole save.
+	wantErr(t, "keep segment 6", s.AppendTranscriptSegment(c, a.RoomCode, a.ID, 6, []byte("seven")), nil)
+	all = append(all, []byte("six"), []byte("seven"))
+	wantErr(t, "SaveTranscript with a gap", ts.SaveTranscript(c, a, all), nil)
+	if _, segs, _ := ts.Transcript(c, a.ID); len(segs) != 7 || string(segs[5]) != "six" {
+		t.Fatalf("after a save over a gap: %q", segs)
+	}
+	all = all[:5]
+	wantErr(t, "SaveTranscript shorter", ts.SaveTranscript(c, a, all), nil)
 	// The meeting's end forgets its state, not the transcript's segments.
 	wantErr(t, "DeleteMeetingState", s.DeleteMeetingState(c, a.RoomCode, a.ID), nil)
 	got, segs, err = ts.Transcript(c, a.ID)
