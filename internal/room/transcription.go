@@ -185,7 +185,7 @@ func (m *Meeting) stopTranscriptionLocked(t *Transcription, meetingOver bool) fu
 			rec.Live = false
 		}
 		if m.sharedTranscriptHandedOverLocked(t) {
-			t.Logger.Warn("transcription: the last utterances recognized here are dropped: the node taking the meeting over continues its transcript",
+			t.Logger.Info("transcription handed over: the node taking the meeting over continues its transcript; what this node recognized since the shutdown began is not written",
 				"room", m.code, "transcript", rec.ID)
 			return
 		}
