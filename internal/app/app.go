@@ -90,7 +90,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	}, acc.gate, engine, signal.NewMetrics(reg), log.With("component", "signal"))
 
 	hub.SetMeetingStates(acc.db)
-	tx, err := newTranscription(cfg, hub, log.With("component", "transcription"))
+	tx, err := newTranscription(cfg, acc.db, hub, log.With("component", "transcription"))
 	if err != nil {
 		_ = engine.Close()
 		acc.close()

@@ -38,8 +38,9 @@ type clusterNode struct {
 	stop func()
 }
 
-// startCluster runs n nodes sharing a NATS server, a PostgreSQL schema and the server key.
-func startCluster(t *testing.T, n int) []clusterNode {
+// startCluster runs n nodes sharing a NATS server, a PostgreSQL schema and the server key;
+// mutate changes every node's configuration further.
+func startCluster(t *testing.T, n int, mutate ...func(*config.Config)) []clusterNode {
 	t.Helper()
 	natsURL, pg := startNATS(t), storetest.PostgresSchema(t)
 	key := filepath.Join(t.TempDir(), "auth.key")
@@ -49,6 +50,9 @@ func startCluster(t *testing.T, n int) []clusterNode {
 			c.Store.Driver, c.Store.PostgresURL, c.Auth.KeyFile = "postgres", pg, key
 			c.Cluster.NATSURL, c.Cluster.NodeID = natsURL, fmt.Sprintf("node-%d", i)
 			c.Cluster.Heartbeat, c.Cluster.DeadAfter = config.Duration(200*time.Millisecond), config.Duration(time.Second)
+			for _, m := range mutate {
+				m(c)
+			}
 		})
 	}
 	for _, nd := range nodes {

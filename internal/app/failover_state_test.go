@@ -18,6 +18,7 @@ import (
 
 	"visio/internal/client"
 	"visio/internal/signal"
+	"visio/internal/transcribe/archive"
 )
 
 // speechPackets returns the Opus packets of the speech files named, each followed by a second
@@ -299,6 +300,22 @@ func (st *meetingState) check(t *testing.T, api *webrtc.API, lb string, ps []*pa
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("transcript on the new node: HTTP %d %s", resp.StatusCode, body)
+	}
+	// One transcript, still live, every segment once (the transcript is in the database: the
+	// node continuing it writes each segment once, and the lost node wrote nothing over it).
+	var rec archive.Record
+	if err := json.Unmarshal(body, &rec); err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]bool{}
+	for _, sg := range rec.Segments {
+		if texts[sg.Text] {
+			t.Errorf("segment %q twice in the transcript after the failover", sg.Text)
+		}
+		texts[sg.Text] = true
+	}
+	if !rec.Live {
+		t.Errorf("the transcript is no longer live after the failover: %+v", rec.Meta)
 	}
 	lost := 0
 	for _, c := range append(slices.Clone(st.before), after[0]) {

@@ -7,10 +7,12 @@ import (
 	"os"
 	"time"
 
+	"visio/internal/api"
 	"visio/internal/config"
 	"visio/internal/room"
 	"visio/internal/routine"
 	"visio/internal/signal"
+	"visio/internal/store"
 	"visio/internal/transcribe"
 	"visio/internal/transcribe/archive"
 	"visio/internal/transcribe/openai"
@@ -23,16 +25,26 @@ type transcription struct {
 	log     *slog.Logger
 	rec     transcribe.Recognizer
 	closeFn func()
-	store   *archive.Store
+	store   transcriptStore
 	tmpDir  string // set when transcripts live in a temporary directory (no data_dir configured)
 
 	group *routine.Group // the retention sweeper, from start
 }
 
+// transcriptStore keeps the transcripts: archive.DB in PostgreSQL, archive.Store in files.
+type transcriptStore interface {
+	room.TranscriptStore
+	api.Transcripts
+	Run(ctx context.Context) error
+}
+
 // newTranscription builds the recognizer the configuration asks for and opens the transcript
 // store, then enables transcription in hub. A recognizer that cannot be built leaves
-// transcription unavailable (the meeting UI says so) rather than stopping the service.
-func newTranscription(cfg config.Config, hub *signal.Hub, log *slog.Logger) (*transcription, error) {
+// transcription unavailable (the meeting UI says so) rather than stopping the service. With
+// the PostgreSQL store (which a cluster shares) the transcripts are in db, so that every node
+// serves them all and a lost node loses none; with SQLite (one node) they are files in the
+// transcripts directory.
+func newTranscription(cfg config.Config, db store.Store, hub *signal.Hub, log *slog.Logger) (*transcription, error) {
 	t := &transcription{log: log, closeFn: func() {}}
 	tc := cfg.Transcription
 	switch tc.Recognizer {
@@ -63,6 +75,16 @@ func newTranscription(cfg config.Config, hub *signal.Hub, log *slog.Logger) (*tr
 		log.Info("transcription available", "recognizer", t.rec.Name(), "language", tc.Language)
 	}
 
+	if tdb, ok := db.(store.Transcripts); ok && cfg.Store.Driver == "postgres" {
+		store, err := archive.OpenDB(tdb, archive.Params{Retention: tc.Retention.D(), Logger: log})
+		if err != nil {
+			t.closeFn()
+			return nil, err
+		}
+		t.store = store
+		hub.SetTranscription(&room.Transcription{Recognizer: t.rec, Language: tc.Language, Store: store, SharedSegments: true, Logger: log})
+		return t, nil
+	}
 	dir := ""
 	if tc.Dir != "" || cfg.Store.DataDir != "" {
 		dir = tc.StorageDir(cfg.Store.DataDir)

@@ -23,7 +23,9 @@ type Transcription struct {
 	// Retention is how long transcripts (and any audio captured for them) are kept after the
 	// meeting; older ones are deleted. Default 720h (30 days).
 	Retention Duration `toml:"retention"`
-	// Dir is where transcripts are stored. Default "transcripts" in store.data_dir.
+	// Dir is where transcripts are stored with the SQLite store (one node). Default
+	// "transcripts" in store.data_dir. With the PostgreSQL store they are in the database,
+	// shared by every node, and Dir is not used.
 	Dir string `toml:"dir"`
 	// OpenAI configures the OpenAI-compatible recognizer (recognizer = "openai").
 	OpenAI TranscriptionOpenAI `toml:"openai"`

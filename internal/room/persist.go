@@ -35,6 +35,9 @@ type persistence struct {
 	ended   bool  // the meeting ended: the state is deleted, never written again
 	touch   Timer // the next write without a change
 	lost    bool  // the saved state could not be read; the first moderator is told
+	// handedOver: the meeting closed with the server's shutdown and its state is kept for
+	// the node taking it over.
+	handedOver bool
 }
 
 // restored is what a node read of a meeting it takes over.
@@ -287,6 +290,7 @@ func (m *Meeting) endState() {
 	if m.persist.touch != nil {
 		m.persist.touch.Stop()
 	}
+	m.persist.handedOver = m.ms.p.State != nil && m.ms.frozen.Load() && !m.persist.ended
 	if m.ms.p.State == nil || m.ms.frozen.Load() || m.persist.ended || !m.entered {
 		m.persist.ended = true
 		return

@@ -28,6 +28,10 @@ type Transcription struct {
 	Language string
 	// Store keeps the transcripts.
 	Store TranscriptStore
+	// SharedSegments says that Store's segments are those the meeting keeps in its state
+	// store for its failover (archive.DB on the same database as Meetings' State): while
+	// that keeps them, a segment is not appended to Store again.
+	SharedSegments bool
 	// FlushTimeout bounds how long the last utterances may take to be recognized when
 	// transcription stops or the meeting ends (default 60 s).
 	FlushTimeout time.Duration
@@ -180,8 +184,21 @@ func (m *Meeting) stopTranscriptionLocked(t *Transcription, meetingOver bool) fu
 		if meetingOver {
 			rec.Live = false
 		}
+		if m.sharedTranscriptHandedOverLocked(t) {
+			t.Logger.Info("transcription handed over: the node taking the meeting over continues its transcript; what this node recognized since the shutdown began is not written",
+				"room", m.code, "transcript", rec.ID)
+			return
+		}
 		m.saveLocked(t, rec)
 	}
+}
+
+// sharedTranscriptHandedOverLocked reports whether the server is shutting down with the
+// meeting's state kept for the node taking it over while the transcript is in the shared
+// store: that node writes the transcript from then on, and this one no more (a write would
+// end it, or collide with that node's segments). m.mu must be held.
+func (m *Meeting) sharedTranscriptHandedOverLocked(t *Transcription) bool {
+	return t.SharedSegments && m.ms.p.State != nil && m.ms.frozen.Load() && (m.persist.handedOver || !m.persist.ended)
 }
 
 // finishTranscript runs finish on the meetings' group, or at once (its recognition cut short)
@@ -224,15 +241,21 @@ func (m *Meeting) onSegment(seg transcribe.Segment) {
 	text := strings.Join(strings.Fields(seg.Text), " ")
 	seg.Text = text
 	tx.record.Add(seg, name)
-	if t := m.ms.p.Transcription; t != nil && t.Store != nil {
-		if now := m.ms.clock.Now(); now.Sub(tx.savedAt) >= liveSaveEvery {
+	keep := m.ms.p.State != nil && !m.ms.frozen.Load() && !m.persist.ended
+	if t := m.ms.p.Transcription; t != nil && t.Store != nil && !m.sharedTranscriptHandedOverLocked(t) {
+		switch now := m.ms.clock.Now(); {
+		case now.Sub(tx.savedAt) >= liveSaveEvery:
 			tx.savedAt = now
 			m.saveLocked(t, tx.record)
-		} else if err := t.Store.Append(tx.record.ID, tx.record.Segments[len(tx.record.Segments)-1]); err != nil {
-			t.Logger.Error("saving a transcript segment", "room", m.code, "transcript", tx.record.ID, "err", err)
+		case keep && t.SharedSegments:
+			// keepSegment below writes it where Store reads it: once.
+		default:
+			if err := t.Store.Append(tx.record.ID, tx.record.Segments[len(tx.record.Segments)-1]); err != nil {
+				t.Logger.Error("saving a transcript segment", "room", m.code, "transcript", tx.record.ID, "err", err)
+			}
 		}
 	}
-	if m.ms.p.State != nil && !m.ms.frozen.Load() && !m.persist.ended {
+	if keep {
 		// Kept in the shared store before anyone sees it: a node taking the meeting over
 		// continues the transcript with every segment captioned so far. Written without m.mu;
 		// the meeting's other events wait for nothing.

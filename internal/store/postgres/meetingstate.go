@@ -30,13 +30,15 @@ func (s *DB) LoadMeetingState(ctx context.Context, code string) (store.MeetingSt
 	return m, nil
 }
 
-// DeleteMeetingState implements store.MeetingStates.
+// DeleteMeetingState implements store.MeetingStates. The segments of a transcript kept in the
+// transcripts table are its own: they stay.
 func (s *DB) DeleteMeetingState(ctx context.Context, code string, transcriptIDs ...string) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM meeting_states WHERE room_code = $1`, code); err != nil {
 		return fmt.Errorf("delete meeting state %s: %w", code, err)
 	}
 	for _, id := range transcriptIDs {
-		if _, err := s.pool.Exec(ctx, `DELETE FROM transcript_segments WHERE transcript_id = $1`, id); err != nil {
+		if _, err := s.pool.Exec(ctx, `DELETE FROM transcript_segments WHERE transcript_id = $1
+			AND NOT EXISTS (SELECT 1 FROM transcripts WHERE id = $1)`, id); err != nil {
 			return fmt.Errorf("delete transcript segments %s: %w", id, err)
 		}
 	}
@@ -45,8 +47,9 @@ func (s *DB) DeleteMeetingState(ctx context.Context, code string, transcriptIDs 
 
 // DeleteMeetingStatesBefore implements store.MeetingStates.
 func (s *DB) DeleteMeetingStatesBefore(ctx context.Context, t time.Time) (int, error) {
-	_, err := s.pool.Exec(ctx, `DELETE FROM transcript_segments WHERE room_code IN
-		(SELECT room_code FROM meeting_states WHERE updated_at < $1)`, ms(t))
+	_, err := s.pool.Exec(ctx, `DELETE FROM transcript_segments g WHERE g.room_code IN
+		(SELECT room_code FROM meeting_states WHERE updated_at < $1)
+		AND NOT EXISTS (SELECT 1 FROM transcripts t WHERE t.id = g.transcript_id)`, ms(t))
 	if err != nil {
 		return 0, fmt.Errorf("delete old transcript segments: %w", err)
 	}

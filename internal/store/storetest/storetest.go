@@ -41,6 +41,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Recordings", testRecordings},
 		{"Chats", testChats},
 		{"MeetingStates", testMeetingStates},
+		{"Transcripts", testTranscripts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,13 +68,7 @@ func (s *Store) readJournalLocked(rec *Record) error {
 			break
 		}
 		rec.Segments = append(rec.Segments, sg)
-		known := false
-		for _, sp := range rec.Speakers {
-			known = known || sp.ID == sg.ParticipantID
-		}
-		if !known {
-			rec.Speakers = append(rec.Speakers, Speaker{ID: sg.ParticipantID, Name: sg.Name})
-		}
+		rec.addSpeaker(sg)
 	}
 	rec.Meta.Segments = len(rec.Segments)
 	return nil

@@ -68,6 +68,16 @@ func (r *Record) Add(s transcribe.Segment, name string) {
 	r.Speakers = append(r.Speakers, Speaker{ID: s.Speaker, Name: name})
 }
 
+// addSpeaker adds sg's speaker to the record's, if new.
+func (r *Record) addSpeaker(sg Segment) {
+	for _, sp := range r.Speakers {
+		if sp.ID == sg.ParticipantID {
+			return
+		}
+	}
+	r.Speakers = append(r.Speakers, Speaker{ID: sg.ParticipantID, Name: sg.Name})
+}
+
 // Transcript converts the record for the format writers: speakers are labelled by name (with
 // a number when two participants share a name), segments sorted by start time.
 func (r *Record) Transcript() transcribe.Transcript {

@@ -205,13 +205,17 @@ func (s *Store) Sweep() (int, error) {
 
 // Run sweeps at start and then regularly (a tenth of the retention, between 1 s and 1 h) until
 // ctx ends.
-func (s *Store) Run(ctx context.Context) error {
-	every := min(max(s.p.Retention/10, time.Second), time.Hour)
+func (s *Store) Run(ctx context.Context) error { return run(ctx, s.p.Retention, s.p.Logger, s.Sweep) }
+
+// run calls sweep at start and then every tenth of retention (between 1 s and 1 h) until ctx
+// ends.
+func run(ctx context.Context, retention time.Duration, log *slog.Logger, sweep func() (int, error)) error {
+	every := min(max(retention/10, time.Second), time.Hour)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.Sweep(); err != nil {
-			s.p.Logger.Warn("deleting expired transcripts", "err", err)
+		if _, err := sweep(); err != nil {
+			log.Warn("deleting expired transcripts", "err", err)
 		}
 		select {
 		case <-ctx.Done():
