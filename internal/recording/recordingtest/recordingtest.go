@@ -65,77 +65,17 @@ func Payloads(frames []VideoFrame) [][]byte {
 // with ffmpeg's realtime settings as a browser would; made once and cached.
 func Video(t testing.TB, w, h, fps, secs int) []VideoFrame {
 	t.Helper()
-	path := filepath.Join(MediaCache(t), fmt.Sprintf("rec_vp8_%dx%d_%dfps_%ds.ivf", w, h, fps, secs))
-	if _, err := os.Stat(path); err != nil {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := path + ".tmp.ivf"
-		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-			"-i", fmt.Sprintf("testsrc2=size=%dx%d:rate=%d", w, h, fps), "-t", strconv.Itoa(secs),
-			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", strconv.Itoa(2*fps),
-			"-auto-alt-ref", "0", "-error-resilient", "1", tmp).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ffmpeg: %v: %s", err, out)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, _, err := ivfreader.NewWith(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &codecs.VP8Payloader{EnablePictureID: true}
-	var frames []VideoFrame
-	for {
-		fr, _, err := r.ParseNextFrame()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(fr) == 0 {
-			continue
-		}
-		frames = append(frames, VideoFrame{Data: fr, Packets: p.Payload(1150, fr), Keyframe: fr[0]&1 == 0})
-	}
-	if len(frames) == 0 || !frames[0].Keyframe {
-		t.Fatalf("%s: no frames, or the first is not a keyframe", path)
-	}
-	return frames
+	return vp8File(t, fmt.Sprintf("rec_vp8_%dx%d_%dfps_%ds.ivf", w, h, fps, secs),
+		[]string{"-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=%dx%d:rate=%d", w, h, fps), "-t", strconv.Itoa(secs),
+			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", strconv.Itoa(2 * fps),
+			"-auto-alt-ref", "0", "-error-resilient", "1"})
 }
 
 // ToneOpus returns 20 ms Opus packets of a sine tone at hz, secs long.
 func ToneOpus(t testing.TB, hz int, secs int) [][]byte {
 	t.Helper()
-	path := filepath.Join(MediaCache(t), fmt.Sprintf("tone_%dhz_%ds.ogg", hz, secs))
-	if _, err := os.Stat(path); err != nil {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := path + ".tmp.ogg"
-		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-			"-i", fmt.Sprintf("sine=frequency=%d:sample_rate=48000:duration=%d", hz, secs),
-			"-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-page_duration", "20000", "-ac", "1", tmp).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ffmpeg: %v: %s", err, out)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := speech.ReadOggPacketsFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return opusFile(t, fmt.Sprintf("tone_%dhz_%ds.ogg", hz, secs),
+		[]string{"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=%d:sample_rate=48000:duration=%d", hz, secs)})
 }
 
 // Probe is what ffprobe says of a file.
@@ -241,20 +181,7 @@ func Flash(t testing.TB, w, h, fps, secs int, at time.Duration) []VideoFrame {
 // vp8File makes (once, cached) a VP8 IVF file with ffmpeg's args and returns its frames.
 func vp8File(t testing.TB, name string, args []string) []VideoFrame {
 	t.Helper()
-	path := filepath.Join(MediaCache(t), name)
-	if _, err := os.Stat(path); err != nil {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := path + ".tmp.ivf"
-		out, err := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-loglevel", "error", "-y"}, args...), tmp)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ffmpeg: %v: %s", err, out)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path := cachedFFmpeg(t, name, args)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +201,10 @@ func vp8File(t testing.TB, name string, args []string) []VideoFrame {
 		if err != nil {
 			t.Fatal(err)
 		}
-		frames = append(frames, VideoFrame{Data: fr, Packets: p.Payload(1150, fr), Keyframe: len(fr) > 0 && fr[0]&1 == 0})
+		if len(fr) == 0 {
+			continue
+		}
+		frames = append(frames, VideoFrame{Data: fr, Packets: p.Payload(1150, fr), Keyframe: fr[0]&1 == 0})
 	}
 	if len(frames) == 0 || !frames[0].Keyframe {
 		t.Fatalf("%s: no frames, or the first is not a keyframe", path)
@@ -286,28 +216,44 @@ func vp8File(t testing.TB, name string, args []string) []VideoFrame {
 // then on.
 func ToneFrom(t testing.TB, hz, secs int, at time.Duration) [][]byte {
 	t.Helper()
-	path := filepath.Join(MediaCache(t), fmt.Sprintf("tone_%dhz_%ds_from%dms.ogg", hz, secs, at.Milliseconds()))
-	if _, err := os.Stat(path); err != nil {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		tmp := path + ".tmp.ogg"
-		out, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-			"-i", fmt.Sprintf("sine=frequency=%d:sample_rate=48000:duration=%d", hz, secs),
-			"-af", fmt.Sprintf("volume=volume=0:enable='lt(t,%.3f)'", at.Seconds()),
-			"-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20", "-page_duration", "20000", "-ac", "1", tmp).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ffmpeg: %v: %s", err, out)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return opusFile(t, fmt.Sprintf("tone_%dhz_%ds_from%dms.ogg", hz, secs, at.Milliseconds()),
+		[]string{"-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=%d:sample_rate=48000:duration=%d", hz, secs),
+			"-af", fmt.Sprintf("volume=volume=0:enable='lt(t,%.3f)'", at.Seconds())})
+}
+
+// opusFile makes (once, cached) an Ogg/Opus file of 20 ms packets from ffmpeg's input args and
+// returns its packets.
+func opusFile(t testing.TB, name string, args []string) [][]byte {
+	t.Helper()
+	path := cachedFFmpeg(t, name, append(args, "-c:a", "libopus", "-b:a", "32k", "-frame_duration", "20",
+		"-page_duration", "20000", "-ac", "1"))
 	p, err := speech.ReadOggPacketsFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// cachedFFmpeg makes the file name in the media cache with ffmpeg's args, unless it is there
+// already, and returns its path.
+func cachedFFmpeg(t testing.TB, name string, args []string) string {
+	t.Helper()
+	path := filepath.Join(MediaCache(t), name)
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := path + ".tmp" + filepath.Ext(name)
+	out, err := exec.Command("ffmpeg", append(append([]string{"-hide_banner", "-loglevel", "error", "-y"}, args...), tmp)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // Luma decodes path's video and returns the mean brightness (0-255) of each frame, in the
