@@ -1,7 +1,6 @@
 package room_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -172,21 +171,7 @@ func TestChatLimits(t *testing.T) {
 // newChatWorld is newWorld with a chat archive.
 func newChatWorld(t *testing.T, archive room.ChatArchive) *world {
 	t.Helper()
-	w := &world{t: t, clock: roomtest.NewClock(), media: roomtest.NewMedia(), roles: &roomtest.Roles{}}
-	w.ms = room.New(room.Params{
-		Config: room.Config{MaxParticipants: 10, ReconnectGrace: grace, LobbyTimeout: wait},
-		Media:  w.media.Factory, Roles: w.roles, Clock: w.clock, ChatArchive: archive,
-	})
-	t.Cleanup(func() {
-		w.ms.Shutdown()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := w.ms.Wait(ctx); err != nil {
-			t.Errorf("meetings did not finish: %v", err)
-		}
-		w.ms.Close()
-	})
-	return w
+	return newWorldWith(t, 10, nil, func(p *room.Params) { p.ChatArchive = archive })
 }
 
 func TestChatKept(t *testing.T) {
