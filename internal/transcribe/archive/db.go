@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"visio/internal/store"
@@ -30,14 +29,9 @@ type DB struct {
 
 // OpenDB returns the transcript store on db. p.Dir is not used.
 func OpenDB(db store.Transcripts, p Params) (*DB, error) {
-	if p.Logger == nil {
-		p.Logger = slog.New(slog.DiscardHandler)
-	}
-	if p.Now == nil {
-		p.Now = time.Now
-	}
-	if p.Retention <= 0 {
-		return nil, fmt.Errorf("archive: retention must be positive")
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	return &DB{db: db, p: p}, nil
 }

@@ -47,9 +47,8 @@ type Store struct {
 	index map[string]Meta
 }
 
-// Open opens (or creates) the store in p.Dir. Transcripts the previous run left live (it was
-// killed) are recovered, with their journal, and marked ended.
-func Open(p Params) (*Store, error) {
+// withDefaults checks p and fills in its optional fields.
+func (p Params) withDefaults() (Params, error) {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -57,7 +56,17 @@ func Open(p Params) (*Store, error) {
 		p.Now = time.Now
 	}
 	if p.Retention <= 0 {
-		return nil, fmt.Errorf("archive: retention must be positive")
+		return p, fmt.Errorf("archive: retention must be positive")
+	}
+	return p, nil
+}
+
+// Open opens (or creates) the store in p.Dir. Transcripts the previous run left live (it was
+// killed) are recovered, with their journal, and marked ended.
+func Open(p Params) (*Store, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(p.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("archive: create %s: %w", p.Dir, err)
